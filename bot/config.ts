@@ -1,0 +1,188 @@
+// The bot service's configuration, read once from the environment at start-up
+// and validated with zod into a typed object that is passed in. No other module
+// reads process.env.
+import { z } from 'zod';
+import { ResetDeskError } from './errors';
+
+const bool = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
+    .optional()
+    .transform((v) => (v === undefined || v === '' ? fallback : ['true', '1', 'yes'].includes(v)));
+
+const int = (fallback: number, min: number, max: number) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v === '') return fallback;
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < min || n > max) {
+        ctx.addIssue({ code: 'custom', message: `must be a whole number from ${min} to ${max}` });
+        return z.NEVER;
+      }
+      return n;
+    });
+
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+
+const optionalUrl = z
+  .string()
+  .optional()
+  .transform((v, ctx) => {
+    if (v === undefined || v.trim() === '') return undefined;
+    try {
+      const u = new URL(v.trim());
+      if (u.protocol !== 'https:' && u.protocol !== 'http:') throw new Error('scheme');
+      return u.toString().replace(/\/$/, '');
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'must be an http(s) URL' });
+      return z.NEVER;
+    }
+  });
+
+const guid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const optionalGuid = optionalString.refine((v) => v === undefined || guid.test(v), 'must be a GUID');
+
+const envSchema = z.object({
+  PORT: int(3978, 1, 65535),
+  HOST: optionalString,
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional().default('info'),
+  RESETDESK_DEV_MODE: bool(false),
+  MicrosoftAppId: optionalGuid,
+  MicrosoftAppPassword: optionalString,
+  MicrosoftAppType: z.enum(['MultiTenant', 'SingleTenant', 'UserAssignedMSI']).optional().default('SingleTenant'),
+  MicrosoftAppTenantId: optionalGuid,
+  RESETDESK_TENANT_ID: optionalGuid,
+  DATABASE_URL: optionalString.refine((v) => v === undefined || /^postgres(ql)?:\/\//.test(v), 'must be a postgres:// URL'),
+  RESETDESK_DATA_DIR: optionalString,
+  GRAPH_CLIENT_ID: optionalGuid,
+  GRAPH_CLIENT_SECRET: optionalString,
+  GRAPH_AUTHORITY_HOST: optionalUrl,
+  GRAPH_BASE_URL: optionalUrl,
+  GRAPH_CA_FILE: optionalString,
+  GRAPH_TIMEOUT_MS: int(10_000, 100, 120_000),
+  RESETDESK_MAIL_FROM: optionalString.refine((v) => v === undefined || v.includes('@'), 'must be a mailbox address'),
+  SMS_PROVIDER_URL: optionalUrl,
+  SMS_PROVIDER_API_KEY: optionalString,
+  PWNED_RANGE_URL: optionalUrl,
+  RESETDESK_PASSWORD_MIN_LENGTH: int(12, 8, 128),
+  RESETDESK_METHODS_REQUIRED: int(1, 1, 3),
+  RESETDESK_METHODS_REQUIRED_PRIVILEGED: int(2, 1, 3),
+  RESETDESK_CODE_PEPPER: optionalString.refine((v) => v === undefined || v.length >= 32, 'must be at least 32 characters'),
+  RESETDESK_APPROVER_GROUP_ID: optionalGuid,
+  RESETDESK_HELPDESK_GROUP_ID: optionalGuid,
+  RESETDESK_ADMIN_GROUP_ID: optionalGuid,
+  RESETDESK_JOB_TTL_SECONDS: int(600, 30, 86_400),
+  RESETDESK_REVOKE_SESSIONS_AFTER_RESET: bool(false),
+  RESETDESK_NOTIFY_MAIL_AFTER_RESET: bool(false),
+});
+
+export interface BotConfig {
+  port: number;
+  host: string | undefined;
+  logLevel: string;
+  devMode: boolean;
+  bot: {
+    appId: string | undefined;
+    appPassword: string | undefined;
+    appType: 'MultiTenant' | 'SingleTenant' | 'UserAssignedMSI';
+    appTenantId: string | undefined;
+  };
+  /** Activities from any other tenant are refused. */
+  tenantId: string;
+  storage: { databaseUrl: string | undefined; dataDir: string };
+  graph: {
+    tenantId: string;
+    clientId: string | undefined;
+    clientSecret: string | undefined;
+    authorityHost: string;
+    baseUrl: string;
+    caFile: string | undefined;
+    timeoutMs: number;
+  };
+  mailFrom: string | undefined;
+  sms: { url: string; apiKey: string } | undefined;
+  pwnedRangeUrl: string | undefined;
+  passwordMinLength: number;
+  methodsRequired: number;
+  methodsRequiredPrivileged: number;
+  codePepper: string;
+  groups: { approvers: string | undefined; helpdesk: string | undefined; admins: string | undefined };
+  jobTtlSeconds: number;
+  afterReset: { revokeSessions: boolean; notifyMail: boolean };
+}
+
+export class ConfigError extends ResetDeskError {
+  constructor(readonly problems: string[]) {
+    super('CONFIG_INVALID', `Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+// Dev mode runs without Bot Framework authentication and may use a fixed
+// pepper; it must be asked for explicitly so a production deployment with a
+// forgotten app id fails loudly instead of accepting unauthenticated traffic.
+const DEV_PEPPER = 'resetdesk-dev-mode-pepper-not-for-production-use';
+
+export function loadConfig(env: Record<string, string | undefined>): BotConfig {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  }
+  const e = parsed.data;
+  const problems: string[] = [];
+  if (!e.MicrosoftAppId && !e.RESETDESK_DEV_MODE) {
+    problems.push('MicrosoftAppId: required (set RESETDESK_DEV_MODE=true to run unauthenticated on a developer machine)');
+  }
+  if (e.MicrosoftAppId && e.MicrosoftAppType !== 'UserAssignedMSI' && !e.MicrosoftAppPassword) {
+    problems.push('MicrosoftAppPassword: required when MicrosoftAppId is set');
+  }
+  if (e.MicrosoftAppType === 'SingleTenant' && e.MicrosoftAppId && !e.MicrosoftAppTenantId) {
+    problems.push('MicrosoftAppTenantId: required for a SingleTenant bot');
+  }
+  const tenantId = e.RESETDESK_TENANT_ID ?? e.MicrosoftAppTenantId;
+  if (!tenantId) problems.push('RESETDESK_TENANT_ID: required (or MicrosoftAppTenantId): the Entra tenant whose users may use the bot');
+  if (!e.RESETDESK_CODE_PEPPER && !e.RESETDESK_DEV_MODE) problems.push('RESETDESK_CODE_PEPPER: required, at least 32 random characters');
+  if ((e.SMS_PROVIDER_URL === undefined) !== (e.SMS_PROVIDER_API_KEY === undefined)) {
+    problems.push('SMS_PROVIDER_URL and SMS_PROVIDER_API_KEY: set both or neither');
+  }
+  const clientId = e.GRAPH_CLIENT_ID ?? e.MicrosoftAppId;
+  const clientSecret = e.GRAPH_CLIENT_SECRET ?? e.MicrosoftAppPassword;
+  if (!e.RESETDESK_DEV_MODE && (!clientId || !clientSecret)) {
+    problems.push('GRAPH_CLIENT_ID/GRAPH_CLIENT_SECRET: required (they default to MicrosoftAppId/MicrosoftAppPassword)');
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    logLevel: e.LOG_LEVEL,
+    devMode: e.RESETDESK_DEV_MODE,
+    bot: { appId: e.MicrosoftAppId, appPassword: e.MicrosoftAppPassword, appType: e.MicrosoftAppType, appTenantId: e.MicrosoftAppTenantId },
+    tenantId: tenantId!,
+    storage: { databaseUrl: e.DATABASE_URL, dataDir: e.RESETDESK_DATA_DIR ?? '.data' },
+    graph: {
+      tenantId: tenantId!,
+      clientId,
+      clientSecret,
+      authorityHost: e.GRAPH_AUTHORITY_HOST ?? 'https://login.microsoftonline.com',
+      baseUrl: e.GRAPH_BASE_URL ?? 'https://graph.microsoft.com',
+      caFile: e.GRAPH_CA_FILE,
+      timeoutMs: e.GRAPH_TIMEOUT_MS,
+    },
+    mailFrom: e.RESETDESK_MAIL_FROM,
+    sms: e.SMS_PROVIDER_URL && e.SMS_PROVIDER_API_KEY ? { url: e.SMS_PROVIDER_URL, apiKey: e.SMS_PROVIDER_API_KEY } : undefined,
+    pwnedRangeUrl: e.PWNED_RANGE_URL,
+    passwordMinLength: e.RESETDESK_PASSWORD_MIN_LENGTH,
+    methodsRequired: e.RESETDESK_METHODS_REQUIRED,
+    methodsRequiredPrivileged: Math.max(e.RESETDESK_METHODS_REQUIRED_PRIVILEGED, e.RESETDESK_METHODS_REQUIRED),
+    codePepper: e.RESETDESK_CODE_PEPPER ?? DEV_PEPPER,
+    groups: { approvers: e.RESETDESK_APPROVER_GROUP_ID, helpdesk: e.RESETDESK_HELPDESK_GROUP_ID, admins: e.RESETDESK_ADMIN_GROUP_ID },
+    jobTtlSeconds: e.RESETDESK_JOB_TTL_SECONDS,
+    afterReset: { revokeSessions: e.RESETDESK_REVOKE_SESSIONS_AFTER_RESET, notifyMail: e.RESETDESK_NOTIFY_MAIL_AFTER_RESET },
+  };
+}
