@@ -54,10 +54,11 @@ const TLS_CODES = new Set([
 
 /** The Win32 error code AD embeds in a diagnostic message, if any. */
 export function adErrorCode(message: string): number | undefined {
-  const leading = /^\s*([0-9A-Fa-f]{8}):/.exec(message);
-  if (leading) return parseInt(leading[1]!, 16);
+  // A bind failure leads with the SSPI status (80090308) and puts the Win32 code in "data".
   const bindData = /\bdata ([0-9A-Fa-f]{1,8}),/.exec(message);
   if (bindData) return parseInt(bindData[1]!, 16);
+  const leading = /^\s*([0-9A-Fa-f]{8}):/.exec(message);
+  if (leading) return parseInt(leading[1]!, 16);
   return undefined;
 }
 
