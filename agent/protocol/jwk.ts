@@ -1,0 +1,109 @@
+import { calculateJwkThumbprint, importJWK, type CryptoKey, type JWK } from 'jose';
+import { z } from 'zod';
+import { ProtocolError } from './errors';
+import { KEY_WRAP_ALG, KEY_WRAP_CURVE, SIGNING_ALG, SIGNING_CURVE } from './protocol-constants';
+
+// Ed25519 and X25519 keys are 32 bytes: 43 base64url characters, no padding.
+const key32 = z.string().regex(/^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$/, 'must be a 32-byte base64url value');
+
+// Public keys are strict: a JWK that carries `d` (a private key sent by
+// mistake) or anything else unexpected is refused, not silently trimmed.
+export const SigningPublicJwkSchema = z.strictObject({
+  kty: z.literal('OKP'),
+  crv: z.literal(SIGNING_CURVE),
+  x: key32,
+  alg: z.literal(SIGNING_ALG).optional(),
+  use: z.literal('sig').optional(),
+  kid: z.string().min(1).max(128).optional(),
+});
+export type SigningPublicJwk = z.infer<typeof SigningPublicJwkSchema>;
+
+export const EncryptionPublicJwkSchema = z.strictObject({
+  kty: z.literal('OKP'),
+  crv: z.literal(KEY_WRAP_CURVE),
+  x: key32,
+  alg: z.literal(KEY_WRAP_ALG).optional(),
+  use: z.literal('enc').optional(),
+  kid: z.string().min(1).max(128).optional(),
+});
+export type EncryptionPublicJwk = z.infer<typeof EncryptionPublicJwkSchema>;
+
+export const SigningPrivateJwkSchema = SigningPublicJwkSchema.extend({ d: key32 });
+export type SigningPrivateJwk = z.infer<typeof SigningPrivateJwkSchema>;
+
+export const EncryptionPrivateJwkSchema = EncryptionPublicJwkSchema.extend({ d: key32 });
+export type EncryptionPrivateJwk = z.infer<typeof EncryptionPrivateJwkSchema>;
+
+/** RFC 7638 SHA-256 thumbprint; the id of a key that cannot be forged or renamed. */
+export function jwkThumbprint(jwk: SigningPublicJwk | EncryptionPublicJwk): Promise<string> {
+  return calculateJwkThumbprint({ kty: jwk.kty, crv: jwk.crv, x: jwk.x }, 'sha256');
+}
+
+/** Drops the private part of a JWK, keeping only what may be published. */
+export function toPublicJwk(jwk: SigningPrivateJwk): SigningPublicJwk;
+export function toPublicJwk(jwk: EncryptionPrivateJwk): EncryptionPublicJwk;
+export function toPublicJwk(jwk: SigningPrivateJwk | EncryptionPrivateJwk): SigningPublicJwk | EncryptionPublicJwk {
+  const { d: _private, ...publicPart } = jwk;
+  return publicPart;
+}
+
+type KeyRole = 'signing-public' | 'signing-private' | 'encryption-public' | 'encryption-private';
+
+const ROLE_SCHEMA = {
+  'signing-public': SigningPublicJwkSchema,
+  'signing-private': SigningPrivateJwkSchema,
+  'encryption-public': EncryptionPublicJwkSchema,
+  'encryption-private': EncryptionPrivateJwkSchema,
+} as const;
+
+const ROLE_ALG: Record<KeyRole, string> = {
+  'signing-public': SIGNING_ALG,
+  'signing-private': SIGNING_ALG,
+  'encryption-public': KEY_WRAP_ALG,
+  'encryption-private': KEY_WRAP_ALG,
+};
+
+const ROLE_ALGORITHM_NAME: Record<KeyRole, string> = {
+  'signing-public': SIGNING_CURVE,
+  'signing-private': SIGNING_CURVE,
+  'encryption-public': KEY_WRAP_CURVE,
+  'encryption-private': KEY_WRAP_CURVE,
+};
+
+const ROLE_TYPE: Record<KeyRole, 'public' | 'private'> = {
+  'signing-public': 'public',
+  'signing-private': 'private',
+  'encryption-public': 'public',
+  'encryption-private': 'private',
+};
+
+/**
+ * Turns a JWK (or an already imported CryptoKey) into a non-extractable
+ * CryptoKey for one role, refusing a key of the wrong curve or kind. The
+ * error never repeats the key.
+ */
+export async function importKeyFor(role: KeyRole, key: CryptoKey | JWK | unknown): Promise<CryptoKey> {
+  if (isCryptoKey(key)) {
+    if (key.type !== ROLE_TYPE[role] || key.algorithm.name !== ROLE_ALGORITHM_NAME[role]) {
+      throw new ProtocolError('PROTOCOL_KEY_INVALID', `The key is not a ${role.replace('-', ' ')} key.`, { role });
+    }
+    return key;
+  }
+  const parsed = ROLE_SCHEMA[role].safeParse(key);
+  if (!parsed.success) {
+    throw new ProtocolError('PROTOCOL_KEY_INVALID', `The key is not a valid ${role.replace('-', ' ')} JWK.`, {
+      role,
+      problem: parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; '),
+    });
+  }
+  try {
+    const imported = await importJWK(parsed.data as JWK, ROLE_ALG[role], { extractable: false });
+    return imported as CryptoKey;
+  } catch (err) {
+    throw new ProtocolError('PROTOCOL_KEY_INVALID', `The ${role.replace('-', ' ')} key could not be imported.`, { role }, { cause: err });
+  }
+}
+
+function isCryptoKey(key: unknown): key is CryptoKey {
+  return typeof globalThis.CryptoKey === 'function' && key instanceof globalThis.CryptoKey;
+}

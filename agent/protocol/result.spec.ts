@@ -1,0 +1,41 @@
+import { JobResultSchema } from './result';
+
+describe('the result an agent reports', () => {
+  it('accepts a success', () => {
+    expect(JobResultSchema.parse({ jobId: 'job-1', outcome: 'succeeded', code: 'OK', message: 'Your password was changed.' })).toMatchObject({ code: 'OK' });
+  });
+
+  it('accepts a typed failure with a message safe to show', () => {
+    const r = JobResultSchema.parse({
+      jobId: 'job-1',
+      outcome: 'failed',
+      code: 'AGENT_POLICY_VIOLATION',
+      message: 'The new password does not meet the domain password policy.',
+    });
+    expect(r.code).toBe('AGENT_POLICY_VIOLATION');
+  });
+
+  it('carries account status for an inspect job', () => {
+    const r = JobResultSchema.parse({
+      jobId: 'job-2',
+      outcome: 'succeeded',
+      code: 'OK',
+      message: 'Account status read.',
+      inspect: { locked: true, disabled: false, mustChange: false, passwordExpiresAt: '2026-03-01T00:00:00Z', privileged: false, inScope: true },
+    });
+    expect(r.inspect?.locked).toBe(true);
+  });
+
+  it.each([
+    ['a success with a failure code', { outcome: 'succeeded', code: 'AGENT_USER_NOT_FOUND' }],
+    ['a failure with the success code', { outcome: 'failed', code: 'OK' }],
+    ['an unknown code', { outcome: 'failed', code: 'AGENT_SOMETHING' }],
+    ['an over-long message', { outcome: 'failed', code: 'AGENT_INTERNAL_ERROR', message: 'x'.repeat(501) }],
+    ['a multi-line message', { outcome: 'failed', code: 'AGENT_INTERNAL_ERROR', message: 'line one\nline two' }],
+    ['an empty message', { outcome: 'failed', code: 'AGENT_INTERNAL_ERROR', message: '   ' }],
+    ['status on a failure', { outcome: 'failed', code: 'AGENT_USER_NOT_FOUND', inspect: { locked: false, disabled: false, mustChange: false, passwordExpiresAt: null, privileged: false, inScope: true } }],
+    ['an unknown field', { outcome: 'succeeded', code: 'OK', password: 'x' }],
+  ])('refuses %s', (_label, change) => {
+    expect(JobResultSchema.safeParse({ jobId: 'job-1', message: 'Something happened.', ...change }).success).toBe(false);
+  });
+});
