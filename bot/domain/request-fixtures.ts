@@ -1,0 +1,44 @@
+// Sample requests for the domain's specs, in any state, so each spec states
+// only what matters to it.
+import type { RequestState, ResetRequest } from './reset-request';
+
+export const T0 = new Date('2026-03-02T08:00:00.000Z');
+
+export function at(minutes: number, from: Date = T0): Date {
+  return new Date(from.getTime() + minutes * 60_000);
+}
+
+export const ALICE = 'aad-alice-0001';
+export const HELPDESK_HANK = 'aad-hank-0002';
+export const APPROVER_ANN = 'aad-ann-0003';
+export const MANAGER_MIKE = 'aad-mike-0004';
+export const TENANT = 'tenant-contoso';
+
+export function sampleRequest(overrides: Partial<ResetRequest> = {}): ResetRequest {
+  return {
+    id: 'req-1',
+    tenantId: TENANT,
+    ownerAadId: ALICE,
+    kind: 'reset',
+    state: 'started',
+    privileged: false,
+    methodsRequired: 1,
+    methodsPassed: [],
+    subject: {
+      onPremisesSid: 'S-1-5-21-1004336348-1177238915-682003330-1105',
+      samAccountName: 'alice',
+      upn: 'alice.jones@contoso.com',
+      displayName: 'Alice Jones',
+      domain: 'CONTOSO',
+    },
+    version: 1,
+    createdAt: T0,
+    updatedAt: T0,
+    expiresAt: at(60),
+    ...overrides,
+  };
+}
+
+export function requestIn(state: RequestState, overrides: Partial<ResetRequest> = {}): ResetRequest {
+  return sampleRequest({ state, ...overrides });
+}
