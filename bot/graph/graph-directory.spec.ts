@@ -258,6 +258,12 @@ describe('Graph directory against a fake Microsoft Graph over HTTPS', () => {
       expect(err.message).toMatch(/administrator needs to check the app's Microsoft Graph permissions/);
     });
 
+    it('refuses an answer that is not the user it asked for', async () => {
+      graph.inject('user', { status: 200, body: JSON.stringify({ id: 42, displayName: 'not a user' }) });
+      const err = await failureOf(directory.getUser(ada.id));
+      expect(err.code).toBe('GRAPH_BAD_RESPONSE');
+    });
+
     it('refuses a server whose certificate is not trusted', async () => {
       const err = await failureOf(make({ ca: undefined }).ping());
       expect(err.code).toBe('GRAPH_UNAVAILABLE');

@@ -10,11 +10,12 @@ import { localhostCertificate } from './self-signed';
  * What a route does instead of answering normally, for the next `times` calls
  * (default 1; `Infinity` for "until cleared").
  * - `{ status: 429, retryAfter: 2 }`: throttled, with a Retry-After header in seconds;
- * - `{ status: 503 }` or any other status: that status with a Graph-style error body;
+ * - `{ status: 503 }` or any other status: that status with the service's usual error body;
+ * - `{ status: 200, body: '<html>…' }`: that status with exactly this body (a captive portal, a broken proxy);
  * - `{ hang: true }`: accept the request and never answer (for timeouts).
  */
 export type FakeFault =
-  | { status: number; retryAfter?: number; times?: number }
+  | { status: number; retryAfter?: number; body?: string; times?: number }
   | { hang: true; times?: number };
 
 export interface RecordedRequest {
@@ -104,6 +105,11 @@ export async function startFakeHttpsServer<Route extends string>(
       }
       if (fault) {
         const headers: Record<string, string> = fault.retryAfter !== undefined ? { 'retry-after': String(fault.retryAfter) } : {};
+        if (fault.body !== undefined) {
+          res.writeHead(fault.status, headers);
+          res.end(fault.body);
+          return;
+        }
         sendJson(res, fault.status, errorBody(fault.status), headers);
         return;
       }
