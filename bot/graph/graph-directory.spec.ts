@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { isResetDeskError, ResetDeskError } from '../errors';
-import { createLogger } from '../log';
+import { isResetDeskError } from '../errors';
+import { capturedLogger, failureOf } from '../../test/support/failures';
 import { fakeUser, startFakeGraph, type FakeGraph } from '../../test/support/fake-graph';
 import { createGraphDirectory, toE164, type GraphDirectory, type GraphDirectoryConfig } from './graph-directory';
 
@@ -31,27 +31,11 @@ const approvers = randomUUID();
 const approverLeads = randomUUID();
 const helpdesk = randomUUID();
 
-function captureLogs() {
-  const lines: string[] = [];
-  const logger = createLogger({ level: 'trace' }, { write: (s: string) => void lines.push(s) });
-  return { logger, text: () => lines.join('\n') };
-}
-
-async function failureOf(p: Promise<unknown>): Promise<ResetDeskError> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof ResetDeskError) return err;
-    throw err;
-  }
-  throw new Error('expected the call to fail');
-}
-
 describe('Graph directory against a fake Microsoft Graph over HTTPS', () => {
   let graph: FakeGraph;
   let directory: GraphDirectory;
   let sleeps: number[];
-  let logs: ReturnType<typeof captureLogs>;
+  let logs: ReturnType<typeof capturedLogger>;
   const open: GraphDirectory[] = [];
 
   const make = (overrides: Partial<GraphDirectoryConfig> = {}) => {
@@ -76,7 +60,7 @@ describe('Graph directory against a fake Microsoft Graph over HTTPS', () => {
 
   beforeEach(() => {
     sleeps = [];
-    logs = captureLogs();
+    logs = capturedLogger();
     graph.clearFaults();
     directory = make();
   });

@@ -1,29 +1,16 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { ResetDeskError } from '../errors';
-import { createLogger } from '../log';
+import { capturedLogger, failureOf } from '../../test/support/failures';
 import { startFakePwned, type FakePwned } from '../../test/support/fake-pwned';
 import { createPwnedPasswordsClient, splitPasswordHash, type PwnedPasswordsClient } from './breached-passwords';
-
-async function failureOf(p: Promise<unknown>): Promise<ResetDeskError> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof ResetDeskError) return err;
-    throw err;
-  }
-  throw new Error('expected the call to fail');
-}
 
 describe('checking a new password against known breaches by k-anonymity', () => {
   const canary = `Canary-Pa55word-${randomUUID()}`;
   let pwned: FakePwned;
   let client: PwnedPasswordsClient;
-  let lines: string[];
+  let logs: ReturnType<typeof capturedLogger>;
   const open: PwnedPasswordsClient[] = [];
   const make = (overrides: Parameters<FakePwned['clientConfig']>[0] = {}) => {
-    const c = createPwnedPasswordsClient(pwned.clientConfig(overrides), {
-      logger: createLogger({ level: 'trace' }, { write: (l: string) => void lines.push(l) }),
-    });
+    const c = createPwnedPasswordsClient(pwned.clientConfig(overrides), { logger: logs.logger });
     open.push(c);
     return c;
   };
@@ -32,7 +19,7 @@ describe('checking a new password against known breaches by k-anonymity', () => 
     pwned = await startFakePwned({ breached: [{ password: 'Summer2024!', count: 4211 }, { password: canary, count: 3 }] });
   });
   beforeEach(() => {
-    lines = [];
+    logs = capturedLogger();
     pwned.clearFaults();
     client = make();
   });
@@ -60,7 +47,7 @@ describe('checking a new password against known breaches by k-anonymity', () => 
     const hex = createHash('sha1').update(canary).digest('hex');
     const { prefix, suffix } = splitPasswordHash(canary);
     expect(sent[0]?.url).toBe(`/range/${prefix}`);
-    const everything = JSON.stringify(sent) + lines.join('\n');
+    const everything = JSON.stringify(sent) + logs.text();
     for (const secret of [canary, hex, hex.toUpperCase(), suffix, suffix.toLowerCase(), encodeURIComponent(canary)]) {
       expect(everything).not.toContain(secret);
     }
@@ -71,7 +58,7 @@ describe('checking a new password against known breaches by k-anonymity', () => 
     const err = await failureOf(client.check(canary));
     expect(err.code).toBe('BREACH_CHECK_UNAVAILABLE');
     expect(err.message).toMatch(/can't be done right now/);
-    expect([err.message, JSON.stringify(err), lines.join('\n')].join('\n')).not.toContain(canary);
+    expect([err.message, JSON.stringify(err), logs.text()].join('\n')).not.toContain(canary);
   });
 
   it('times out when the service does not answer', async () => {

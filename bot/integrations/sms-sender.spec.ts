@@ -1,29 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import { ResetDeskError } from '../errors';
-import { createLogger } from '../log';
+import { capturedLogger, failureOf } from '../../test/support/failures';
 import { startFakeSms, type FakeSms } from '../../test/support/fake-sms';
 import { createHttpSmsSender, maskPhoneNumber, type HttpSmsSender } from './sms-sender';
-
-async function failureOf(p: Promise<unknown>): Promise<ResetDeskError> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof ResetDeskError) return err;
-    throw err;
-  }
-  throw new Error('expected the call to fail');
-}
 
 describe('sending one-time codes by SMS through the HTTP provider', () => {
   const apiKey = `CANARY-sms-key-${randomUUID()}`;
   let sms: FakeSms;
   let sender: HttpSmsSender;
-  let lines: string[];
+  let logs: ReturnType<typeof capturedLogger>;
   const open: HttpSmsSender[] = [];
   const make = (overrides: Parameters<FakeSms['senderConfig']>[0] = {}) => {
-    const s = createHttpSmsSender(sms.senderConfig(overrides), {
-      logger: createLogger({ level: 'trace' }, { write: (l: string) => void lines.push(l) }),
-    });
+    const s = createHttpSmsSender(sms.senderConfig(overrides), { logger: logs.logger });
     open.push(s);
     return s;
   };
@@ -32,7 +19,7 @@ describe('sending one-time codes by SMS through the HTTP provider', () => {
     sms = await startFakeSms({ apiKey });
   });
   beforeEach(() => {
-    lines = [];
+    logs = capturedLogger();
     sms.clearFaults();
     sender = make();
   });
@@ -91,8 +78,8 @@ describe('sending one-time codes by SMS through the HTTP provider', () => {
     await sender.send('+447700900142', `Your ResetDesk code is ${canaryCode}`);
     sms.inject({ status: 500 });
     const err = await failureOf(sender.send('+447700900142', `Your ResetDesk code is ${canaryCode}`));
-    const text = [lines.join('\n'), err.message, JSON.stringify(err), err.stack ?? ''].join('\n');
-    expect(lines.length).toBeGreaterThan(0);
+    const text = [logs.text(), err.message, JSON.stringify(err), err.stack ?? ''].join('\n');
+    expect(logs.lines.length).toBeGreaterThan(0);
     expect(text).toContain(maskPhoneNumber('+447700900142'));
     for (const secret of [apiKey, canaryCode, '+447700900142']) expect(text).not.toContain(secret);
     // The key did travel to the provider, so its absence above is meaningful.
