@@ -75,8 +75,8 @@ export const JobPayloadSchema = z
     };
     for (const field of Object.keys(has) as (keyof typeof has)[]) {
       const needed = wanted[job.kind].includes(field);
-      if (needed && !has[field]) issue(`a ${job.kind} job carries ${field}`, [field]);
-      if (!needed && has[field]) issue(`a ${job.kind} job carries no ${field}`, [field]);
+      if (needed && !has[field]) issue(`${job.kind} jobs carry ${field}`, [field]);
+      if (!needed && has[field]) issue(`${job.kind} jobs carry no ${field}`, [field]);
     }
     if (job.kind !== 'reset' && job.options.mustChangeAtNextLogon !== undefined) {
       issue('only a reset sets must-change-at-next-logon', ['options', 'mustChangeAtNextLogon']);

@@ -24,7 +24,9 @@ export const SealedPasswordSchema = z
           header: z.strictObject({
             alg: z.literal(KEY_WRAP_ALG),
             kid: AgentIdSchema,
-            epk: z.strictObject({ kty: z.literal('OKP'), crv: z.literal(KEY_WRAP_CURVE), x: z.string().regex(/^[A-Za-z0-9_-]{43}$/) }),
+            // jose moves the ephemeral key into the protected header when
+            // there is a single recipient, so it is optional here.
+            epk: z.strictObject({ kty: z.literal('OKP'), crv: z.literal(KEY_WRAP_CURVE), x: z.string().regex(/^[A-Za-z0-9_-]{43}$/) }).optional(),
           }),
           encrypted_key: z.string().regex(/^[A-Za-z0-9_-]{54}$/),
         }),
