@@ -1,0 +1,53 @@
+// "How should we check it's you?": the methods this person has registered,
+// with their addresses masked, as radio buttons under one Continue button.
+import { z } from 'zod';
+import { actionContextSchema, operationSchema, Operation, parseCardData } from './card-data';
+import { AdaptiveCard, cardTemplate } from './render-card';
+import { stepView, verificationStepSchema } from './verification-step';
+import { methodOffer, verificationMethodSchema } from './verification-methods';
+import template from './templates/choose-method.json';
+
+const methodIdSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/, 'must be a method id');
+
+export const chooseMethodCardDataSchema = actionContextSchema.extend({
+  operation: operationSchema,
+  /** Each method's `id` comes back as the submitted `method`. */
+  methods: z
+    .array(z.intersection(z.object({ id: methodIdSchema }), verificationMethodSchema))
+    .min(1)
+    .max(8)
+    .refine((methods) => new Set(methods.map((m) => m.id)).size === methods.length, 'method ids must be unique'),
+  step: verificationStepSchema.optional(),
+});
+export type ChooseMethodCardData = z.input<typeof chooseMethodCardDataSchema>;
+
+export const OPERATION_HEADINGS: Readonly<Record<Operation, string>> = {
+  reset: 'Reset your password',
+  unlock: 'Unlock your account',
+  change: 'Change your password',
+};
+
+const render = cardTemplate<{
+  heading: string;
+  intro: string;
+  showStep: boolean;
+  stepLabel: string;
+  methods: Array<{ id: string; title: string }>;
+  defaultMethod: string;
+  requestId: string;
+  stepToken: string;
+}>(template, 'choose method');
+
+export function buildChooseMethodCard(data: ChooseMethodCardData): AdaptiveCard {
+  const d = parseCardData(chooseMethodCardDataSchema, data, 'choose method');
+  const first = d.step === undefined || d.step.current === 1;
+  return render({
+    heading: OPERATION_HEADINGS[d.operation],
+    intro: first ? "First, let's check it's you." : 'One more check, please.',
+    ...stepView(d.step),
+    methods: d.methods.map((m) => ({ id: m.id, title: methodOffer(m) })),
+    defaultMethod: d.methods[0]!.id,
+    requestId: d.requestId,
+    stepToken: d.stepToken,
+  });
+}

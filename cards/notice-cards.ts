@@ -1,0 +1,218 @@
+// The short cards that end a step or a request: working, done, refused,
+// expired, and the polite refusals for stale or foreign clicks. They share one
+// template; the words live here, one entry per situation. Every line is a
+// RichTextBlock of TextRuns, which clients never read as markdown, so a name or
+// a reason from outside is always shown as typed.
+import { z } from 'zod';
+import { actionContextSchema, displayNameSchema, Operation, operationSchema, parseCardData, safeTextSchema } from './card-data';
+import { AdaptiveCard, cardTemplate } from './render-card';
+import template from './templates/notice.json';
+
+type Run = { text: string; bold?: boolean };
+type Tone = 'default' | 'good' | 'warning' | 'attention';
+
+interface Notice {
+  heading: string;
+  tone: Tone;
+  lines: Run[][];
+  hint?: string;
+  /** Whether the person may simply start over from here. */
+  restartable: boolean;
+}
+
+const startAgainSchema = z.object({ startAgain: actionContextSchema.optional() });
+/** Cards that end a request can offer "Start again" (verb `menu.show`) when the bot gives them a fresh request id and step token. */
+export type StartAgainData = z.input<typeof startAgainSchema>;
+
+const render = cardTemplate<{
+  heading: string;
+  headingColor: Tone;
+  lines: Array<{ runs: Array<{ text: string; weight: 'Default' | 'Bolder' }> }>;
+  hasHint: boolean;
+  hint: string;
+  showStartAgain: boolean;
+  requestId: string;
+  stepToken: string;
+}>(template, 'notice');
+
+function renderNotice(notice: Notice, startAgain?: { requestId: string; stepToken: string }): AdaptiveCard {
+  const offerButton = notice.restartable && startAgain !== undefined;
+  const hint = notice.hint ?? (notice.restartable && !offerButton ? 'Send me any message to start again.' : undefined);
+  return render({
+    heading: notice.heading,
+    headingColor: notice.tone,
+    lines: notice.lines.map((runs) => ({ runs: runs.map((r) => ({ text: r.text, weight: r.bold === true ? 'Bolder' : 'Default' })) })),
+    hasHint: hint !== undefined,
+    hint: hint ?? '',
+    showStartAgain: offerButton,
+    requestId: offerButton ? startAgain.requestId : '',
+    stepToken: offerButton ? startAgain.stepToken : '',
+  });
+}
+
+const say = (text: string): Run[] => [{ text }];
+const NOTHING_CHANGED = say('Nothing was changed.');
+
+const WORKING: Readonly<Record<Operation, string>> = {
+  reset: 'Your new password is being set in the company directory.',
+  change: 'Your new password is being set in the company directory.',
+  unlock: 'Your account is being unlocked in the company directory.',
+};
+
+export const workingCardDataSchema = z.object({ operation: operationSchema });
+export type WorkingCardData = z.input<typeof workingCardDataSchema>;
+
+/** Replaces the password card at once, and is itself replaced when the agent reports. */
+export function buildWorkingCard(data: WorkingCardData): AdaptiveCard {
+  const d = parseCardData(workingCardDataSchema, data, 'working');
+  return renderNotice({
+    heading: 'Working on it…',
+    tone: 'default',
+    lines: [say(WORKING[d.operation])],
+    hint: 'This usually takes a few seconds. This card updates by itself.',
+    restartable: false,
+  });
+}
+
+export const passwordChangedCardDataSchema = z.object({
+  /** True when the bot also revoked the person's cloud sign-in sessions. */
+  signedOutEverywhere: z.boolean().default(false),
+});
+export type PasswordChangedCardData = z.input<typeof passwordChangedCardDataSchema>;
+
+export function buildPasswordChangedCard(data: PasswordChangedCardData = {}): AdaptiveCard {
+  const d = parseCardData(passwordChangedCardDataSchema, data, 'password changed');
+  const lines = [say('Sign in again on your devices with the new password: laptop, phone mail, Wi-Fi.')];
+  if (d.signedOutEverywhere) lines.push(say('You were signed out of Microsoft 365 apps, so sign in there again too.'));
+  return renderNotice({
+    heading: 'Your password was changed',
+    tone: 'good',
+    lines,
+    hint: "Didn't do this? Contact the IT helpdesk right away.",
+    restartable: false,
+  });
+}
+
+export function buildAccountUnlockedCard(): AdaptiveCard {
+  return renderNotice({
+    heading: 'Your account is unlocked',
+    tone: 'good',
+    lines: [say('You can sign in again with your current password.')],
+    hint: 'Forgot it? Send me any message and choose Reset password.',
+    restartable: false,
+  });
+}
+
+export const failureCardDataSchema = startAgainSchema.extend({
+  /** A message safe to show, e.g. the agent's typed failure message. */
+  reason: safeTextSchema,
+  nextStep: safeTextSchema.optional(),
+  /** A short reference the helpdesk can look up in the audit log. */
+  reference: z.string().regex(/^[A-Za-z0-9-]{1,64}$/).optional(),
+});
+export type FailureCardData = z.input<typeof failureCardDataSchema>;
+
+export function buildFailureCard(data: FailureCardData): AdaptiveCard {
+  const d = parseCardData(failureCardDataSchema, data, 'failure');
+  const lines = [say(d.reason), NOTHING_CHANGED, say(d.nextStep ?? 'Try again in a few minutes. If it keeps failing, contact the IT helpdesk.')];
+  if (d.reference !== undefined) lines.push([{ text: 'Reference for the helpdesk: ' }, { text: d.reference, bold: true }]);
+  return renderNotice({ heading: "That didn't work", tone: 'attention', lines, restartable: true }, d.startAgain);
+}
+
+/** A fixed notice whose only data is an optional "Start again" button. */
+function fixedNotice(name: string, notice: Notice): (data?: StartAgainData) => AdaptiveCard {
+  return (data = {}) => renderNotice(notice, parseCardData(startAgainSchema, data, name).startAgain);
+}
+
+/** For a click on a card whose step is over (stale, already used, replayed). */
+export const buildStepOverCard = fixedNotice('step over', {
+  heading: 'This step is over',
+  tone: 'default',
+  lines: [say('This card is no longer active, so nothing happened.')],
+  restartable: true,
+});
+
+/** For a click by someone who is not the request's owner. */
+export const buildNotAllowedCard = fixedNotice('not allowed', {
+  heading: "This isn't your card",
+  tone: 'warning',
+  lines: [say('Only the person who started this request can use it.'), NOTHING_CHANGED],
+  restartable: false,
+});
+
+export const buildTooManyTriesCard = fixedNotice('too many tries', {
+  heading: 'Too many tries',
+  tone: 'attention',
+  lines: [say('This request is closed to keep your account safe.'), NOTHING_CHANGED],
+  hint: "If you didn't try these codes yourself, tell the IT helpdesk.",
+  restartable: true,
+});
+
+export const buildDirectoryUnreachableCard = fixedNotice('directory unreachable', {
+  heading: "Can't reach the company directory",
+  tone: 'warning',
+  lines: [say("The on-premises directory can't be reached right now."), NOTHING_CHANGED],
+  hint: 'Try again in a few minutes. If it keeps happening, contact the IT helpdesk.',
+  restartable: true,
+});
+
+export const buildRequestExpiredCard = fixedNotice('request expired', {
+  heading: 'This request expired',
+  tone: 'default',
+  lines: [say("It wasn't finished in time, so nothing was changed.")],
+  restartable: true,
+});
+
+export const buildCancelledCard = fixedNotice('cancelled', {
+  heading: 'Cancelled',
+  tone: 'default',
+  lines: [NOTHING_CHANGED],
+  restartable: true,
+});
+
+export const buildAwaitingApprovalCard = fixedNotice('awaiting approval', {
+  heading: 'Waiting for approval',
+  tone: 'default',
+  lines: [say('Your account has extra rights, so someone in IT must approve this.'), say("I'll message you here when they answer.")],
+  restartable: false,
+});
+
+export const buildApprovalDeniedCard = fixedNotice('approval denied', {
+  heading: 'Not approved',
+  tone: 'attention',
+  lines: [say('IT did not approve this request.'), NOTHING_CHANGED],
+  hint: 'Contact the IT helpdesk if you need help.',
+  restartable: false,
+});
+
+export const managerRefusedCardDataSchema = z.object({ managerName: displayNameSchema });
+export type ManagerRefusedCardData = z.input<typeof managerRefusedCardDataSchema>;
+
+/** To the requester, when their manager refused. */
+export function buildManagerRefusedCard(data: ManagerRefusedCardData): AdaptiveCard {
+  const d = parseCardData(managerRefusedCardDataSchema, data, 'manager refused');
+  return renderNotice({
+    heading: "Your manager didn't confirm",
+    tone: 'attention',
+    lines: [[{ text: d.managerName, bold: true }, { text: ' did not confirm that you asked.' }], NOTHING_CHANGED],
+    hint: 'Contact the IT helpdesk if you need help.',
+    restartable: false,
+  });
+}
+
+export const managerAnsweredCardDataSchema = z.object({
+  requesterName: displayNameSchema,
+  decision: z.enum(['confirmed', 'refused']),
+});
+export type ManagerAnsweredCardData = z.input<typeof managerAnsweredCardDataSchema>;
+
+/** Replaces the manager's confirmation card once they have answered. */
+export function buildManagerAnsweredCard(data: ManagerAnsweredCardData): AdaptiveCard {
+  const d = parseCardData(managerAnsweredCardDataSchema, data, 'manager answered');
+  const name = { text: d.requesterName, bold: true };
+  return renderNotice(
+    d.decision === 'confirmed'
+      ? { heading: 'Thanks, you confirmed', tone: 'good', lines: [[{ text: 'We will go on with ' }, name, { text: "'s request." }]], restartable: false }
+      : { heading: 'Thanks, you refused', tone: 'default', lines: [[{ text: 'Nothing will change for ' }, name, { text: '.' }]], restartable: false },
+  );
+}

@@ -1,0 +1,76 @@
+// Expands a JSON template with its data and checks the result before it can
+// leave the process. The check is the last line of defence for the rule that
+// a password or code never goes back into a card: whatever a template or a
+// caller gets wrong, an input that takes a secret is never given a value, and
+// an action never carries a secret-named field.
+import { Template } from 'adaptivecards-templating';
+import { ResetDeskError } from '../bot/errors';
+
+export type CardElementJson = { type: string; [key: string]: unknown };
+
+export interface AdaptiveCard {
+  type: 'AdaptiveCard';
+  version: '1.5';
+  $schema?: string;
+  body: CardElementJson[];
+  actions?: CardElementJson[];
+  [key: string]: unknown;
+}
+
+/** Ids of inputs that take a secret; they must never carry a `value`, and actions must never carry them as data. */
+export const SECRET_INPUT_IDS: readonly string[] = ['code', 'currentPassword', 'newPassword', 'confirmPassword'];
+const SECRET_DATA_KEY = /password|passphrase|secret|^code$|^otp$|^pin$/i;
+
+export const ADAPTIVE_CARD_CONTENT_TYPE = 'application/vnd.microsoft.card.adaptive';
+
+/** The attachment Bot Framework expects for an Adaptive Card. */
+export function cardAttachment(card: AdaptiveCard): { contentType: typeof ADAPTIVE_CARD_CONTENT_TYPE; content: AdaptiveCard } {
+  return { contentType: ADAPTIVE_CARD_CONTENT_TYPE, content: card };
+}
+
+/** Prepares a template once; the returned function expands it for each card sent. */
+export function cardTemplate<View extends object>(payload: object, name: string): (view: View) => AdaptiveCard {
+  const template = new Template(payload);
+  return (view) => {
+    const card: unknown = template.expand({ $root: view });
+    assertSafeCard(card, name);
+    // A template's buttons can all be switched off; an empty list is noise.
+    if (Array.isArray(card.actions) && card.actions.length === 0) delete card.actions;
+    return card;
+  };
+}
+
+/** Throws `CARD_UNSAFE` unless `card` is a 1.5 Adaptive Card with no secret in an input value or action data. */
+export function assertSafeCard(card: unknown, name: string): asserts card is AdaptiveCard {
+  const fail = (why: string): never => {
+    throw new ResetDeskError('CARD_UNSAFE', `The ${name} card was not sent: ${why}.`, { card: name });
+  };
+  if (!isObject(card) || card.type !== 'AdaptiveCard' || card.version !== '1.5' || !Array.isArray(card.body)) {
+    fail('it is not an Adaptive Card 1.5');
+  }
+  walk(card, (node) => {
+    const type = node.type;
+    if (typeof type === 'string' && type.startsWith('Input.')) {
+      const takesSecret = node.style === 'password' || (typeof node.id === 'string' && SECRET_INPUT_IDS.includes(node.id));
+      if (takesSecret && 'value' in node) fail(`input "${String(node.id)}" takes a secret and must not have a value`);
+    }
+    if (typeof type === 'string' && type.startsWith('Action.') && isObject(node.data)) {
+      const leaked = Object.keys(node.data).find((key) => SECRET_DATA_KEY.test(key));
+      if (leaked !== undefined) fail(`an action carries the secret-named field "${leaked}"`);
+    }
+  });
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Calls `visit` on every object in a card, depth first. */
+export function walk(node: unknown, visit: (node: Record<string, unknown>) => void): void {
+  if (Array.isArray(node)) {
+    for (const item of node) walk(item, visit);
+  } else if (isObject(node)) {
+    visit(node);
+    for (const value of Object.values(node)) walk(value, visit);
+  }
+}
