@@ -40,15 +40,17 @@ export function tlsOptionsFor(config: Pick<AgentConfig, 'ca' | 'tlsServername'>,
 export async function openTls(config: ConnectionConfig, url: string): Promise<Client> {
   assertSecureUrls({ dcUrls: [url], startTls: config.startTls });
   const tlsOptions = tlsOptionsFor(config, url);
+  const startTls = /^ldap:\/\//i.test(url);
   const client = new Client({
     url,
-    tlsOptions,
+    // ldapts opens TLS at once whenever tlsOptions is given, even for ldap://.
+    ...(startTls ? {} : { tlsOptions }),
     connectTimeout: config.connectTimeoutMs,
     timeout: config.operationTimeoutMs,
     strictDN: false,
   });
   try {
-    if (/^ldap:\/\//i.test(url)) await client.startTLS({ ...tlsOptions });
+    if (startTls) await client.startTLS({ ...tlsOptions });
     // An ldaps:// client connects lazily; a harmless rootDSE read proves the TLS session.
     else await client.search('', { scope: 'base', attributes: ['1.1'] });
     return client;

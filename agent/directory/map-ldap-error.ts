@@ -81,12 +81,14 @@ export function isTransportError(err: unknown): boolean {
 }
 
 function classifyTransport(err: unknown): 'tls' | 'unreachable' | undefined {
-  if (!(err instanceof Error) || err instanceof ResultCodeError) return undefined;
-  const code = (err as NodeJS.ErrnoException).code;
-  if (code && (TLS_CODES.has(code) || code.startsWith('ERR_SSL_') || code.startsWith('ERR_TLS_'))) return 'tls';
-  if (code && UNREACHABLE_CODES.has(code)) return 'unreachable';
+  // Duck-typed: socket errors may come from another realm (e.g. under jest), where instanceof Error fails.
+  if (typeof err !== 'object' || err === null || err instanceof ResultCodeError) return undefined;
+  const { code, message } = err as { code?: unknown; message?: unknown };
+  if (typeof message !== 'string') return undefined;
+  if (typeof code === 'string' && (TLS_CODES.has(code) || code.startsWith('ERR_SSL_') || code.startsWith('ERR_TLS_'))) return 'tls';
+  if (typeof code === 'string' && UNREACHABLE_CODES.has(code)) return 'unreachable';
   // ldapts' own connection failures carry no code; these are its fixed texts.
-  if (/^Connection timeout$|Operation timed out|^Socket error|Socket connection not established|socket hang up/.test(err.message)) return 'unreachable';
+  if (/^Connection timeout$|Operation timed out|^Socket error|Socket connection not established|socket hang up/.test(message)) return 'unreachable';
   return undefined;
 }
 

@@ -7,6 +7,8 @@ export const ACE_TYPE = { ALLOW: 0x00, DENY: 0x01, ALLOW_OBJECT: 0x05, DENY_OBJE
 export const ACE_FLAG = { OBJECT_INHERIT: 0x01, CONTAINER_INHERIT: 0x02, NO_PROPAGATE: 0x04, INHERIT_ONLY: 0x08, INHERITED: 0x10 } as const;
 export const ACCESS = {
   CONTROL_ACCESS: 0x100, // extended rights (ADS_RIGHT_DS_CONTROL_ACCESS)
+  READ_PROPERTY: 0x10,
+  GENERIC_READ: 0x80000000,
   WRITE_PROPERTY: 0x20,
   GENERIC_ALL: 0x10000000,
 } as const;
@@ -94,4 +96,16 @@ export function grantsExtendedRightToChildren(dacl: Ace[], sids: ReadonlySet<str
   const denied = dacl.some((a) => (a.type === ACE_TYPE.DENY || a.type === ACE_TYPE.DENY_OBJECT) && applies(a));
   const allowed = dacl.some((a) => (a.type === ACE_TYPE.ALLOW || a.type === ACE_TYPE.ALLOW_OBJECT) && applies(a));
   return allowed && !denied;
+}
+
+/** Whether an ACE on a container lets one of `sids` read all properties of its children. */
+export function grantsReadToChildren(dacl: Ace[], sids: ReadonlySet<string>): boolean {
+  const applies = (ace: Ace): boolean =>
+    sids.has(ace.sid.toUpperCase()) &&
+    (ace.flags & ACE_FLAG.CONTAINER_INHERIT) !== 0 &&
+    ace.objectType === undefined &&
+    ace.inheritedObjectType === undefined &&
+    (ace.mask & (ACCESS.READ_PROPERTY | ACCESS.GENERIC_READ | ACCESS.GENERIC_ALL)) !== 0;
+  const denied = dacl.some((a) => a.type === ACE_TYPE.DENY && applies(a));
+  return !denied && dacl.some((a) => a.type === ACE_TYPE.ALLOW && applies(a));
 }

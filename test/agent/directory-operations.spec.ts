@@ -1,6 +1,7 @@
-import { Client } from 'ldapts';
+import { Client, EqualityFilter } from 'ldapts';
 import { createDirectory, type Directory } from '../../agent/directory';
 import { adminClient, addMember, createUser, newPassword, testDirectory, type TestAccount, type TestDirectory } from '../support/test-directory';
+import { ATTID_UNICODE_PWD, parseReplPropertyMetaData } from '../../agent/directory/repl-metadata';
 import { agentConfigFor, capturingLogger } from './agent-test-config';
 
 let dir: TestDirectory;
@@ -191,8 +192,7 @@ describe('unlocking and status', () => {
 async function agentAdminVersion(upn: string): Promise<number> {
   // Read with the admin account, independent of the agent under test.
   const { searchEntries } = await admin.search(dir.dc.baseDn, {
-    filter: `(userPrincipalName=${upn})`, attributes: ['replPropertyMetaData'], explicitBufferAttributes: ['replPropertyMetaData'],
+    filter: new EqualityFilter({ attribute: 'userPrincipalName', value: upn }), attributes: ['replPropertyMetaData'], explicitBufferAttributes: ['replPropertyMetaData'],
   });
-  const { parseReplPropertyMetaData, ATTID_UNICODE_PWD } = await import('../../agent/directory/repl-metadata');
   return parseReplPropertyMetaData(searchEntries[0]!.replPropertyMetaData as Buffer).find((m) => m.attid === ATTID_UNICODE_PWD)!.version;
 }

@@ -1,0 +1,6 @@
+// The CLI's routing table: one line per subcommand.
+import type { AgentCommand } from './command';
+import { doctorCommand } from './doctor';
+import { statusCommand } from './status';
+
+export const COMMANDS: readonly AgentCommand[] = [doctorCommand, statusCommand];
