@@ -1,0 +1,71 @@
+import { createHash } from 'node:crypto';
+import type { AuditActor, AuditChainReport, AuditEntry, JsonValue } from './types';
+
+export const GENESIS_HASH = '0'.repeat(64);
+
+/** JSON with object keys sorted at every depth, so equal content hashes equally on both engines. */
+export function canonicalJson(value: JsonValue | undefined): string {
+  if (value === null || value === undefined) return 'null';
+  if (Array.isArray(value)) return `[${value.map((v) => canonicalJson(v)).join(',')}]`;
+  if (typeof value === 'object') {
+    const keys = Object.keys(value).filter((k) => value[k] !== undefined).sort();
+    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(value[k])}`).join(',')}}`;
+  }
+  if (typeof value === 'number' && !Number.isFinite(value)) throw new TypeError('audit values must be finite numbers');
+  return JSON.stringify(value);
+}
+
+export interface AuditContent {
+  seq: number;
+  at: Date;
+  actor: AuditActor;
+  action: string;
+  requestId: string | null;
+  details: Record<string, JsonValue>;
+}
+
+export function computeAuditHash(prevHash: string, entry: AuditContent): string {
+  const body = canonicalJson({
+    seq: entry.seq,
+    at: entry.at.toISOString(),
+    actor: { ...entry.actor } as Record<string, JsonValue>,
+    action: entry.action,
+    requestId: entry.requestId,
+    details: entry.details,
+  });
+  return createHash('sha256').update(prevHash + body, 'utf8').digest('hex');
+}
+
+type ChainBreak = Extract<AuditChainReport, { ok: false }>;
+
+/** Checks entries one at a time in seq order, carrying the last link, so a long log can be streamed. */
+export class AuditChainVerifier {
+  private expectedPrev = GENESIS_HASH;
+  private expectedSeq = 1;
+  private count = 0;
+
+  /** Returns the first broken link, or null while the chain holds. */
+  check(e: AuditEntry): ChainBreak | null {
+    this.count += 1;
+    const broken = (reason: ChainBreak['reason']): ChainBreak => ({ ok: false, entries: this.count, brokenAtSeq: e.seq, reason });
+    if (e.seq !== this.expectedSeq) return broken('sequence_gap');
+    if (e.prevHash !== this.expectedPrev) return broken('prev_hash_mismatch');
+    if (computeAuditHash(e.prevHash, e) !== e.hash) return broken('hash_mismatch');
+    this.expectedPrev = e.hash;
+    this.expectedSeq += 1;
+    return null;
+  }
+
+  get entries(): number {
+    return this.count;
+  }
+}
+
+export function verifyAuditEntries(entries: Iterable<AuditEntry>): AuditChainReport {
+  const verifier = new AuditChainVerifier();
+  for (const e of entries) {
+    const broken = verifier.check(e);
+    if (broken) return broken;
+  }
+  return { ok: true, entries: verifier.entries };
+}

@@ -1,0 +1,6 @@
+// The storage layer: one schema on embedded PGlite or PostgreSQL, one interface.
+export { openStore, type OpenStoreOptions } from './open-store';
+export { MIGRATIONS, type Migration } from './migrations';
+export { canonicalJson, computeAuditHash, verifyAuditEntries, GENESIS_HASH } from './audit-chain';
+export { challengeCodeMatches, hashStepToken, stepTokenMatches } from './secret-hash';
+export * from './types';

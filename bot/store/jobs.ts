@@ -1,0 +1,176 @@
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { ResetDeskError } from '../errors';
+import { appendAuditInTx, validateAudit } from './audit-log';
+import { JOB_QUEUED_CHANNEL, type StoreContext } from './context';
+import type { Queryable } from './engine';
+import { iso, jsonParam, toJob } from './rows';
+import type { AuditEntryInput, JobCompletion, NewJob, WritebackJob } from './types';
+import { jobCompletionSchema, leaseSchema, newJobSchema, parseInput } from './validation';
+
+// The writeback queue. Rules live in SQL so that several bot replicas sharing
+// one PostgreSQL stay correct: SKIP LOCKED hands each job to one leaser, the
+// lease owner check guards completion, and a CHECK constraint refuses any
+// ended job that still carries its sealed payload.
+
+const isUuid = (id: string): boolean => z.uuid().safeParse(id).success;
+
+export function validateNewJob(input: NewJob): NewJob {
+  return parseInput(newJobSchema, input, 'writeback job');
+}
+
+async function notifyQueued(tx: Queryable, jobId: string): Promise<void> {
+  // Delivered at commit, so a woken leaser always finds the row.
+  await tx.query('SELECT pg_notify($1, $2)', [JOB_QUEUED_CHANNEL, jobId]);
+}
+
+export async function insertJobInTx(tx: Queryable, job: NewJob, now: Date): Promise<WritebackJob> {
+  const rows = await tx.query(
+    `INSERT INTO writeback_jobs (id, request_id, kind, state, signed_job, created_at, expires_at, attempts)
+     VALUES ($1, $2, $3, 'queued', $4, $5::timestamptz, $6::timestamptz, 0) RETURNING *`,
+    [job.id ?? randomUUID(), job.requestId ?? null, job.kind, job.signedJob, iso(now), iso(job.expiresAt)],
+  );
+  const created = toJob(rows[0]!);
+  await notifyQueued(tx, created.id);
+  return created;
+}
+
+export async function enqueueJob(ctx: StoreContext, input: NewJob, audit?: AuditEntryInput): Promise<WritebackJob> {
+  const job = validateNewJob(input);
+  const entry = audit ? validateAudit(audit) : null;
+  const now = ctx.now();
+  return ctx.db.transaction(async (tx) => {
+    const created = await insertJobInTx(tx, job, now);
+    if (entry) await appendAuditInTx(tx, { ...entry, requestId: entry.requestId ?? created.requestId }, now);
+    return created;
+  });
+}
+
+export async function getJob(db: Queryable, id: string): Promise<WritebackJob | null> {
+  if (!isUuid(id)) return null;
+  const rows = await db.query('SELECT * FROM writeback_jobs WHERE id = $1', [id]);
+  return rows[0] ? toJob(rows[0]) : null;
+}
+
+export async function listJobsForRequest(ctx: StoreContext, requestId: string): Promise<WritebackJob[]> {
+  if (!isUuid(requestId)) return [];
+  const rows = await ctx.db.query('SELECT * FROM writeback_jobs WHERE request_id = $1 ORDER BY created_at, id', [requestId]);
+  return rows.map(toJob);
+}
+
+/** Hands the oldest available job (queued, or leased with a lapsed lease) to `agentId`, or returns null. */
+export async function leaseJob(ctx: StoreContext, agentId: string, leaseMs: number): Promise<WritebackJob | null> {
+  const l = parseInput(leaseSchema, { agentId, leaseMs }, 'lease');
+  const now = ctx.now();
+  const rows = await ctx.db.query(
+    `WITH next AS (
+       SELECT id FROM writeback_jobs
+       WHERE expires_at > $1::timestamptz
+         AND (state = 'queued' OR (state = 'leased' AND lease_expires_at <= $1::timestamptz))
+       ORDER BY created_at, id
+       LIMIT 1
+       FOR UPDATE SKIP LOCKED
+     )
+     UPDATE writeback_jobs j
+        SET state = 'leased', lease_owner = $2, lease_expires_at = $3::timestamptz, attempts = j.attempts + 1
+       FROM next WHERE j.id = next.id
+     RETURNING j.*`,
+    [iso(now), l.agentId, iso(new Date(now.getTime() + l.leaseMs))],
+  );
+  return rows[0] ? toJob(rows[0]) : null;
+}
+
+function leaseNotHeld(jobId: string): ResetDeskError {
+  return new ResetDeskError('STORE_LEASE_NOT_HELD', 'This job is not leased to this agent.', { jobId });
+}
+
+function jobNotFound(jobId: string): ResetDeskError {
+  return new ResetDeskError('STORE_NOT_FOUND', 'This job does not exist.', { jobId });
+}
+
+/**
+ * Records the agent's result and wipes the sealed payload. Only the current
+ * lease owner may complete, even after its lease lapsed as long as nobody
+ * re-leased the job: the change did happen. A repeated report from the same
+ * agent (it retried after a lost response) returns the stored outcome.
+ */
+export async function completeJob(
+  ctx: StoreContext, jobId: string, agentId: string, completion: JobCompletion, audit?: AuditEntryInput,
+): Promise<WritebackJob> {
+  const c = parseInput(jobCompletionSchema, completion, 'job result');
+  const entry = audit ? validateAudit(audit) : null;
+  if (!isUuid(jobId)) throw jobNotFound(jobId);
+  const now = ctx.now();
+  return ctx.db.transaction(async (tx) => {
+    const rows = await tx.query(
+      `UPDATE writeback_jobs
+          SET state = $3, result = $4::jsonb, signed_job = NULL, finished_at = $5::timestamptz, lease_expires_at = NULL
+        WHERE id = $1 AND state = 'leased' AND lease_owner = $2
+        RETURNING *`,
+      [jobId, agentId, c.outcome, jsonParam(c.result), iso(now)],
+    );
+    if (!rows[0]) {
+      const current = await getJob(tx, jobId);
+      if (!current) throw jobNotFound(jobId);
+      if ((current.state === 'succeeded' || current.state === 'failed') && current.leaseOwner === agentId) return current;
+      throw leaseNotHeld(jobId);
+    }
+    const done = toJob(rows[0]);
+    if (entry) await appendAuditInTx(tx, { ...entry, requestId: entry.requestId ?? done.requestId }, now);
+    return done;
+  });
+}
+
+/** The agent gives the job back unfinished (graceful shutdown): it is queued again at once. */
+export async function releaseLease(ctx: StoreContext, jobId: string, agentId: string): Promise<WritebackJob> {
+  if (!isUuid(jobId)) throw jobNotFound(jobId);
+  return ctx.db.transaction(async (tx) => {
+    const rows = await tx.query(
+      `UPDATE writeback_jobs SET state = 'queued', lease_owner = NULL, lease_expires_at = NULL
+        WHERE id = $1 AND state = 'leased' AND lease_owner = $2 RETURNING *`,
+      [jobId, agentId],
+    );
+    if (!rows[0]) {
+      if (!(await getJob(tx, jobId))) throw jobNotFound(jobId);
+      throw leaseNotHeld(jobId);
+    }
+    await notifyQueued(tx, jobId);
+    return toJob(rows[0]);
+  });
+}
+
+/**
+ * Ends jobs nobody applied in time and wipes their payload: queued ones past
+ * expiry, and leased ones past expiry whose lease also lapsed (a live lease
+ * means an agent may be applying it right now). Returned so users can be told.
+ */
+export async function expireJobs(ctx: StoreContext, now: Date): Promise<WritebackJob[]> {
+  const rows = await ctx.db.query(
+    `UPDATE writeback_jobs
+        SET state = 'expired', signed_job = NULL, finished_at = $1::timestamptz, lease_expires_at = NULL
+      WHERE expires_at <= $1::timestamptz
+        AND (state = 'queued' OR (state = 'leased' AND lease_expires_at <= $1::timestamptz))
+      RETURNING *`,
+    [iso(now)],
+  );
+  return rows.map(toJob);
+}
+
+/** Puts jobs whose lease lapsed (the agent died) back in the queue and wakes waiting leasers. */
+export async function requeueLapsedLeases(ctx: StoreContext, now: Date): Promise<WritebackJob[]> {
+  return ctx.db.transaction(async (tx) => {
+    const rows = await tx.query(
+      `UPDATE writeback_jobs SET state = 'queued', lease_owner = NULL, lease_expires_at = NULL
+        WHERE state = 'leased' AND lease_expires_at <= $1::timestamptz AND expires_at > $1::timestamptz
+        RETURNING *`,
+      [iso(now)],
+    );
+    for (const r of rows) await notifyQueued(tx, String(r.id));
+    return rows.map(toJob);
+  });
+}
+
+export async function onJobQueued(ctx: StoreContext, listener: (jobId: string | null) => void): Promise<() => Promise<void>> {
+  // An empty payload means "notifications may have been missed": re-check the queue.
+  return ctx.db.listen(JOB_QUEUED_CHANNEL, (payload) => listener(payload === '' ? null : payload));
+}

@@ -1,0 +1,173 @@
+import { LOCK_MIGRATIONS, type Engine } from './engine';
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+// Numbered and append-only: a released migration is never edited; a change
+// is a new number. Rules the database can enforce (allowed states, wiped job
+// text, append-only audit) live here rather than in application code.
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'initial schema',
+    sql: `
+CREATE TABLE reset_requests (
+  id                uuid PRIMARY KEY,
+  tenant_id         text NOT NULL,
+  owner_aad_id      text NOT NULL,
+  requested_by      text,
+  kind              text NOT NULL CHECK (kind IN ('reset','unlock','change','status')),
+  state             text NOT NULL CHECK (state IN ('started','verifying','verified','awaiting_approval','approved','denied','expired','queued','applying','succeeded','failed','closed')),
+  privileged        boolean NOT NULL DEFAULT false,
+  methods_required  integer NOT NULL CHECK (methods_required >= 0),
+  methods_passed    jsonb NOT NULL DEFAULT '[]'::jsonb,
+  subject           jsonb,
+  step_token_hash   text CHECK (step_token_hash ~ '^[0-9a-f]{64}$'),
+  conversation_id   text,
+  card_activity_id  text,
+  result_code       text,
+  result_message    text,
+  version           integer NOT NULL DEFAULT 1,
+  created_at        timestamptz NOT NULL,
+  updated_at        timestamptz NOT NULL,
+  expires_at        timestamptz NOT NULL
+);
+CREATE INDEX reset_requests_owner ON reset_requests (tenant_id, owner_aad_id, created_at DESC);
+
+CREATE TABLE verification_challenges (
+  id             uuid PRIMARY KEY,
+  request_id     uuid NOT NULL REFERENCES reset_requests(id),
+  method         text NOT NULL CHECK (method IN ('email','sms','manager','mfa')),
+  masked_target  text,
+  code_hash      text CHECK (code_hash ~ '^[0-9a-f]{64}$'),
+  code_salt      text,
+  attempts       integer NOT NULL DEFAULT 0,
+  max_attempts   integer NOT NULL CHECK (max_attempts > 0),
+  expires_at     timestamptz NOT NULL,
+  last_sent_at   timestamptz,
+  send_count     integer NOT NULL DEFAULT 0,
+  status         text NOT NULL DEFAULT 'pending' CHECK (status IN ('pending','passed','failed','expired')),
+  created_at     timestamptz NOT NULL,
+  updated_at     timestamptz NOT NULL,
+  CHECK ((code_hash IS NULL) = (code_salt IS NULL))
+);
+CREATE INDEX verification_challenges_request ON verification_challenges (request_id);
+
+CREATE TABLE conversation_references (
+  tenant_id      text NOT NULL,
+  aad_object_id  text NOT NULL,
+  reference      jsonb NOT NULL,
+  updated_at     timestamptz NOT NULL,
+  PRIMARY KEY (tenant_id, aad_object_id)
+);
+
+CREATE TABLE approvals (
+  id               uuid PRIMARY KEY,
+  request_id       uuid NOT NULL REFERENCES reset_requests(id),
+  approver_aad_id  text NOT NULL,
+  decision         text NOT NULL CHECK (decision IN ('approved','denied')),
+  decided_at       timestamptz NOT NULL,
+  UNIQUE (request_id, approver_aad_id)
+);
+
+CREATE TABLE writeback_jobs (
+  id                uuid PRIMARY KEY,
+  request_id        uuid REFERENCES reset_requests(id),
+  kind              text NOT NULL CHECK (kind IN ('reset','unlock','change','inspect')),
+  state             text NOT NULL CHECK (state IN ('queued','leased','succeeded','failed','expired')),
+  signed_job        text,
+  created_at        timestamptz NOT NULL,
+  expires_at        timestamptz NOT NULL,
+  lease_owner       text,
+  lease_expires_at  timestamptz,
+  attempts          integer NOT NULL DEFAULT 0,
+  result            jsonb,
+  finished_at       timestamptz,
+  -- The sealed password must not outlive the job.
+  CHECK (state IN ('queued','leased') OR signed_job IS NULL),
+  CHECK (state <> 'leased' OR (lease_owner IS NOT NULL AND lease_expires_at IS NOT NULL))
+);
+CREATE INDEX writeback_jobs_open ON writeback_jobs (created_at) WHERE state IN ('queued','leased');
+CREATE INDEX writeback_jobs_request ON writeback_jobs (request_id);
+
+CREATE TABLE agents (
+  id               uuid PRIMARY KEY,
+  name             text NOT NULL,
+  signing_jwk      jsonb NOT NULL,
+  encryption_jwk   jsonb NOT NULL,
+  managed_ous      jsonb NOT NULL,
+  enrolled_at      timestamptz NOT NULL,
+  last_seen_at     timestamptz,
+  revoked_at       timestamptz
+);
+
+CREATE TABLE enrollment_codes (
+  code_hash   text PRIMARY KEY CHECK (code_hash ~ '^[0-9a-f]{64}$'),
+  created_by  text NOT NULL,
+  created_at  timestamptz NOT NULL,
+  expires_at  timestamptz NOT NULL,
+  used_at     timestamptz
+);
+
+CREATE TABLE used_token_ids (
+  jti         text PRIMARY KEY,
+  expires_at  timestamptz NOT NULL
+);
+CREATE INDEX used_token_ids_expiry ON used_token_ids (expires_at);
+
+CREATE TABLE audit_log (
+  seq         bigint PRIMARY KEY CHECK (seq > 0),
+  at          timestamptz NOT NULL,
+  actor       jsonb NOT NULL,
+  action      text NOT NULL,
+  request_id  uuid,
+  details     jsonb NOT NULL,
+  prev_hash   text NOT NULL UNIQUE CHECK (prev_hash ~ '^[0-9a-f]{64}$'),
+  hash        text NOT NULL UNIQUE CHECK (hash ~ '^[0-9a-f]{64}$')
+);
+CREATE INDEX audit_log_request ON audit_log (request_id, seq);
+
+-- Append-only: even code with full table rights cannot rewrite history.
+CREATE FUNCTION audit_log_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $fn$
+BEGIN
+  RAISE EXCEPTION 'audit_log is append-only (% refused)', TG_OP USING ERRCODE = 'insufficient_privilege';
+END
+$fn$;
+CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log
+  FOR EACH ROW EXECUTE FUNCTION audit_log_refuse_change();
+CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log
+  FOR EACH STATEMENT EXECUTE FUNCTION audit_log_refuse_change();
+`,
+  },
+];
+
+export interface MigrationReport {
+  applied: number[];
+  current: number;
+}
+
+// Every replica runs this at start-up; the lock makes the second one wait and
+// then find nothing left to do, instead of racing on CREATE TABLE.
+export async function runMigrations(engine: Engine, migrations: readonly Migration[] = MIGRATIONS): Promise<MigrationReport> {
+  return engine.transactionWithLock(LOCK_MIGRATIONS, async (tx) => {
+    await tx.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+      version     integer PRIMARY KEY,
+      name        text NOT NULL,
+      applied_at  timestamptz NOT NULL DEFAULT now()
+    )`);
+    const rows = await tx.query<{ version: number }>('SELECT version FROM schema_migrations');
+    const done = new Set(rows.map((r) => Number(r.version)));
+    const applied: number[] = [];
+    for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
+      if (done.has(m.version)) continue;
+      await tx.exec(m.sql);
+      await tx.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [m.version, m.name]);
+      applied.push(m.version);
+    }
+    const current = Math.max(0, ...done, ...applied);
+    return { applied, current };
+  });
+}

@@ -1,0 +1,118 @@
+import { z } from 'zod';
+import type { Logger } from '../log';
+import * as agents from './agents';
+import * as approvals from './approvals';
+import * as audit from './audit-log';
+import * as challenges from './challenges';
+import type { StoreContext } from './context';
+import * as conversations from './conversations';
+import * as enrollment from './enrollment-codes';
+import type { Engine } from './engine';
+import * as jobs from './jobs';
+import { runMigrations } from './migrations';
+import { openPgliteEngine } from './pglite-engine';
+import { openPostgresEngine } from './postgres-engine';
+import * as requests from './requests';
+import { rememberTokenId } from './token-ids';
+import type { Store } from './types';
+import { parseInput } from './validation';
+
+export interface OpenStoreOptions {
+  /** postgres:// URL: use PostgreSQL (several replicas). Otherwise embedded PGlite. */
+  databaseUrl?: string;
+  /** PGlite data folder; without it (and without databaseUrl) the database lives in memory. */
+  dataDir?: string;
+  now?: () => Date;
+  logger?: Logger;
+}
+
+const optionsSchema = z.object({
+  databaseUrl: z.string().regex(/^postgres(ql)?:\/\//, 'DATABASE_URL must start with postgres:// or postgresql://').optional(),
+  dataDir: z.string().min(1).optional(),
+  now: z.function().optional(),
+  logger: z.any().optional(),
+}).strict();
+
+// Lets the test helpers reach the raw engine (dump tables, tamper as a
+// superuser) without putting raw SQL on the public Store interface.
+const engines = new WeakMap<Store, Engine>();
+
+export function engineOf(store: Store): Engine {
+  const engine = engines.get(store);
+  if (!engine) throw new Error('not a store opened by openStore');
+  return engine;
+}
+
+export async function openStore(options: OpenStoreOptions = {}): Promise<Store> {
+  const opts = parseInput(optionsSchema, options, 'store options');
+  const logger = options.logger;
+  if (opts.databaseUrl && opts.dataDir) logger?.warn('store: both DATABASE_URL and a data folder are set; using PostgreSQL');
+  const db = opts.databaseUrl ? await openPostgresEngine(opts.databaseUrl, logger) : await openPgliteEngine(opts.dataDir);
+  try {
+    const migrated = await runMigrations(db);
+    logger?.info({ engine: db.kind, schemaVersion: migrated.current, applied: migrated.applied }, 'store: ready');
+  } catch (err) {
+    await db.close().catch(() => undefined);
+    throw err;
+  }
+  const ctx: StoreContext = { db, now: options.now ?? (() => new Date()) };
+  let closing: Promise<void> | null = null;
+
+  const store: Store = {
+    engine: db.kind,
+
+    createRequest: (input, entry) => requests.createRequest(ctx, input, entry),
+    getRequest: (id) => requests.getRequest(db, id),
+    listRequestsByOwner: (tenantId, ownerAadId, o) => requests.listRequestsByOwner(ctx, tenantId, ownerAadId, o?.openOnly ?? false),
+    transitionRequest: (id, version, patch, entry, o) => requests.transitionRequest(ctx, id, version, patch, entry, o),
+
+    createChallenge: (input) => challenges.createChallenge(ctx, input),
+    getChallenge: (id) => challenges.getChallenge(ctx, id),
+    listChallenges: (requestId) => challenges.listChallenges(ctx, requestId),
+    recordChallengeAttempt: (id) => challenges.recordChallengeAttempt(ctx, id),
+    setChallengeStatus: (id, status) => challenges.setChallengeStatus(ctx, id, status),
+    replaceChallengeCode: (id, code, expiresAt) => challenges.replaceChallengeCode(ctx, id, code, expiresAt),
+
+    saveConversationReference: (tenantId, aadObjectId, ref) => conversations.saveConversationReference(ctx, tenantId, aadObjectId, ref),
+    getConversationReference: (tenantId, aadObjectId) => conversations.getConversationReference(ctx, tenantId, aadObjectId),
+
+    recordApproval: (input, entry) => approvals.recordApproval(ctx, input, entry),
+    listApprovals: (requestId) => approvals.listApprovals(ctx, requestId),
+
+    enqueueJob: (input, entry) => jobs.enqueueJob(ctx, input, entry),
+    getJob: (id) => jobs.getJob(db, id),
+    listJobsForRequest: (requestId) => jobs.listJobsForRequest(ctx, requestId),
+    leaseJob: (agentId, leaseMs) => jobs.leaseJob(ctx, agentId, leaseMs),
+    completeJob: (jobId, agentId, completion, entry) => jobs.completeJob(ctx, jobId, agentId, completion, entry),
+    releaseLease: (jobId, agentId) => jobs.releaseLease(ctx, jobId, agentId),
+    expireJobs: (now) => jobs.expireJobs(ctx, now ?? ctx.now()),
+    requeueLapsedLeases: (now) => jobs.requeueLapsedLeases(ctx, now ?? ctx.now()),
+    onJobQueued: (listener) => jobs.onJobQueued(ctx, listener),
+
+    registerAgent: (input, entry) => agents.registerAgent(ctx, input, entry),
+    enrollAgent: (code, input, entry) => agents.enrollAgent(ctx, code, input, entry),
+    getAgent: (id) => agents.getAgent(ctx, id),
+    listAgents: (o) => agents.listAgents(ctx, o?.includeRevoked ?? false),
+    touchAgent: (id) => agents.touchAgent(ctx, id),
+    revokeAgent: (id, entry) => agents.revokeAgent(ctx, id, entry),
+
+    createEnrollmentCode: (input, entry) => enrollment.createEnrollmentCode(ctx, input, entry),
+    consumeEnrollmentCode: (code) => enrollment.consumeEnrollmentCode(ctx, code),
+
+    rememberTokenId: (jti, expiresAt) => rememberTokenId(ctx, jti, expiresAt),
+
+    appendAudit: (entry) => audit.appendAudit(ctx, entry),
+    listAudit: (query) => audit.listAudit(ctx, query),
+    verifyAuditChain: () => audit.verifyAuditChain(ctx),
+
+    async ping() {
+      await db.query('SELECT 1');
+    },
+    close() {
+      closing ??= db.close();
+      return closing;
+    },
+  };
+  engines.set(store, db);
+  return store;
+}

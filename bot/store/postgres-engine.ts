@@ -1,0 +1,150 @@
+import pg from 'pg';
+import type { Logger } from '../log';
+import type { Engine, Queryable } from './engine';
+
+const RECONNECT_MIN_MS = 250;
+const RECONNECT_MAX_MS = 10_000;
+
+function wrapClient(client: pg.PoolClient): Queryable {
+  return {
+    async query<T>(sql: string, params: unknown[] = []) {
+      return (await client.query(sql, params)).rows as T[];
+    },
+    async exec(sql: string) {
+      await client.query(sql);
+    },
+  };
+}
+
+// LISTEN needs one session that stays open, so it gets its own client outside
+// the pool; if that session drops it is re-opened and every channel is
+// listened to again, and listeners are told (payload '') that notifications
+// may have been missed in between.
+class NotificationListener {
+  private client: pg.Client | null = null;
+  private connecting: Promise<void> | null = null;
+  private readonly channels = new Map<string, Set<(payload: string) => void>>();
+  private closed = false;
+  private backoffMs = RECONNECT_MIN_MS;
+  private reconnectTimer: NodeJS.Timeout | null = null;
+
+  constructor(private readonly connectionString: string, private readonly logger?: Logger) {}
+
+  async subscribe(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>> {
+    let set = this.channels.get(channel);
+    const isNewChannel = !set;
+    if (!set) {
+      set = new Set();
+      this.channels.set(channel, set);
+    }
+    set.add(onPayload);
+    await this.ensureConnected();
+    if (isNewChannel && this.client) await this.client.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+    return async () => {
+      const current = this.channels.get(channel);
+      if (!current) return;
+      current.delete(onPayload);
+      if (current.size === 0) {
+        this.channels.delete(channel);
+        if (this.client && !this.closed) await this.client.query(`UNLISTEN ${pg.escapeIdentifier(channel)}`).catch(() => undefined);
+      }
+    };
+  }
+
+  private ensureConnected(): Promise<void> {
+    if (this.client) return Promise.resolve();
+    this.connecting ??= this.connect().finally(() => {
+      this.connecting = null;
+    });
+    return this.connecting;
+  }
+
+  private async connect(): Promise<void> {
+    const client = new pg.Client({ connectionString: this.connectionString });
+    client.on('notification', (msg) => {
+      for (const fn of this.channels.get(msg.channel) ?? []) fn(msg.payload ?? '');
+    });
+    client.on('error', (err) => this.onLost(client, err));
+    client.on('end', () => this.onLost(client, null));
+    await client.connect();
+    for (const channel of this.channels.keys()) await client.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+    this.client = client;
+    this.backoffMs = RECONNECT_MIN_MS;
+  }
+
+  private onLost(client: pg.Client, err: Error | null): void {
+    if (this.client !== client || this.closed) return;
+    this.client = null;
+    this.logger?.warn({ err: err?.message }, 'store: notification connection lost; reconnecting');
+    client.end().catch(() => undefined);
+    this.scheduleReconnect();
+  }
+
+  private scheduleReconnect(): void {
+    if (this.closed || this.reconnectTimer) return;
+    const delay = this.backoffMs;
+    this.backoffMs = Math.min(this.backoffMs * 2, RECONNECT_MAX_MS);
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = null;
+      this.ensureConnected().then(
+        () => {
+          for (const set of this.channels.values()) for (const fn of set) fn('');
+        },
+        (err: Error) => {
+          this.logger?.warn({ err: err.message }, 'store: notification reconnect failed');
+          this.scheduleReconnect();
+        },
+      );
+    }, delay);
+    this.reconnectTimer.unref();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    if (this.connecting) await this.connecting.catch(() => undefined);
+    const client = this.client;
+    this.client = null;
+    if (client) await client.end().catch(() => undefined);
+  }
+}
+
+export async function openPostgresEngine(connectionString: string, logger?: Logger): Promise<Engine> {
+  const pool = new pg.Pool({ connectionString, max: 10 });
+  // An idle client that dies (server restart) must not crash the process.
+  pool.on('error', (err) => logger?.warn({ err: err.message }, 'store: idle PostgreSQL client error'));
+  const listener = new NotificationListener(connectionString, logger);
+
+  async function transaction<T>(lockKey: number | null, fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN');
+      if (lockKey !== null) await client.query('SELECT pg_advisory_xact_lock($1)', [lockKey]);
+      const result = await fn(wrapClient(client));
+      await client.query('COMMIT');
+      return result;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
+  return {
+    kind: 'postgres',
+    async query<T>(sql: string, params: unknown[] = []) {
+      return (await pool.query(sql, params)).rows as T[];
+    },
+    async exec(sql: string) {
+      await pool.query(sql);
+    },
+    transaction: (fn) => transaction(null, fn),
+    transactionWithLock: (key, fn) => transaction(key, fn),
+    listen: (channel, onPayload) => listener.subscribe(channel, onPayload),
+    async close() {
+      await listener.close();
+      await pool.end();
+    },
+  };
+}

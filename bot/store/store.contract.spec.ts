@@ -1,0 +1,560 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { isResetDeskError } from '../errors';
+import { engineOf, openStore } from './open-store';
+import { runMigrations } from './migrations';
+import { challengeCodeMatches, stepTokenMatches } from './secret-hash';
+import { createScratchDatabase, createTestClock, createTestStore, dumpAllTables, superuserQuery, testEngines, type TestStore } from './testing';
+import type { AuditEntryInput, NewAgent, NewResetRequest, Store, StoreEngineKind } from './types';
+
+const TENANT = '72f988bf-86f1-41af-91ab-2d7cd011db47';
+const SUBJECT = {
+  onPremisesSid: 'S-1-5-21-1004336348-1177238915-682003330-1105',
+  samAccountName: 'adele',
+  upn: 'adele@contoso.com',
+  displayName: 'Adele Vance',
+  domain: 'CONTOSO',
+};
+const userActor = (id = 'aad-adele'): AuditEntryInput['actor'] => ({ kind: 'user', id });
+
+// Distinct, recognisable secrets that must never reach any table.
+const CANARY = `canary-${randomBytes(8).toString('hex')}`;
+const CANARY_STEP_TOKEN = `${CANARY}-step-token`;
+const CANARY_STEP_TOKEN_2 = `${CANARY}-step-token-2`;
+const CANARY_CODE = `${CANARY}-483920`;
+const CANARY_CODE_2 = `${CANARY}-771204`;
+const CANARY_ENROLLMENT_CODE = `${CANARY}-enrollment-code`;
+
+function publicKey(kid: string): NewAgent['signingJwk'] {
+  return { kty: 'OKP', crv: 'Ed25519', x: randomBytes(32).toString('base64url'), kid };
+}
+
+function agentInput(name = 'agent-dc1'): NewAgent {
+  return { name, signingJwk: publicKey('sig'), encryptionJwk: { kty: 'EC', crv: 'P-256', x: 'eA', y: 'eQ' }, managedOus: ['OU=Staff,DC=contoso,DC=com'] };
+}
+
+async function expectCode(promise: Promise<unknown>, code: string): Promise<void> {
+  const err = await promise.then(() => null, (e: unknown) => e);
+  expect(isResetDeskError(err) ? err.code : err).toBe(code);
+}
+
+async function rowCount(store: Store, table: string): Promise<number> {
+  const rows = await superuserQuery<{ n: string | number }>(store, `SELECT count(*) AS n FROM ${table}`);
+  return Number(rows[0]!.n);
+}
+
+describe.each(testEngines())('the store on %s', (engine: StoreEngineKind) => {
+  const clock = createTestClock();
+  let ts: TestStore;
+  let store: Store;
+  const minutesFromNow = (m: number): Date => new Date(clock.now().getTime() + m * 60_000);
+
+  function newRequest(overrides: Partial<NewResetRequest> = {}): NewResetRequest {
+    return {
+      tenantId: TENANT, ownerAadId: `aad-${randomUUID()}`, kind: 'reset', methodsRequired: 1, subject: SUBJECT,
+      expiresAt: minutesFromNow(30), ...overrides,
+    };
+  }
+
+  const created = (s: Store, overrides: Partial<NewResetRequest> = {}) => s.createRequest(newRequest(overrides), { actor: userActor(), action: 'request.created' });
+
+  // Jobs from earlier tests would be leased by later ones: end them all first.
+  async function emptyQueue(): Promise<void> {
+    clock.advance(2 * 24 * 3600_000);
+    await store.expireJobs();
+  }
+
+  const enqueue = (s: Store = store, text = `eyJhbGciOiJFUzI1NiJ9.${randomBytes(12).toString('base64url')}.sig`) =>
+    s.enqueueJob({ kind: 'reset', signedJob: text, expiresAt: minutesFromNow(10) });
+
+  beforeAll(async () => {
+    ts = await createTestStore(engine, { now: clock.now });
+    store = ts.store;
+  });
+
+  afterAll(async () => {
+    await ts?.cleanup();
+  });
+
+  describe('schema', () => {
+    it('running the migrations again changes nothing', async () => {
+      const before = await dumpAllTables(store);
+      const report = await runMigrations(engineOf(store));
+      expect(report.applied).toEqual([]);
+      expect(report.current).toBe(1);
+      expect(await dumpAllTables(store)).toBe(before);
+    });
+
+    it('answers the readiness ping', async () => {
+      await expect(store.ping()).resolves.toBeUndefined();
+    });
+  });
+
+  describe('reset requests', () => {
+    it('a new request is stored with version 1, its step token only as a hash, and its creation audited', async () => {
+      const r = await created(store, { stepToken: CANARY_STEP_TOKEN, conversationId: 'a:1', cardActivityId: 'act-1' });
+      expect(r).toMatchObject({ state: 'started', version: 1, requestedBy: null, privileged: false, methodsPassed: [], subject: SUBJECT });
+      expect(r.stepTokenHash).toMatch(/^[0-9a-f]{64}$/);
+      expect(stepTokenMatches(r.stepTokenHash, CANARY_STEP_TOKEN)).toBe(true);
+      expect(stepTokenMatches(r.stepTokenHash, 'someone-elses-token')).toBe(false);
+      expect(await store.getRequest(r.id)).toEqual(r);
+      const audit = await store.listAudit({ requestId: r.id });
+      expect(audit.map((a) => a.action)).toEqual(['request.created']);
+    });
+
+    it('a transition changes the row, bumps the version and appends its audit entry', async () => {
+      const r = await created(store);
+      clock.advance(1000);
+      const next = await store.transitionRequest(r.id, 1, { state: 'verifying', methodsPassed: ['email'], stepToken: CANARY_STEP_TOKEN_2 }, {
+        actor: userActor(), action: 'request.verifying', details: { method: 'email' },
+      });
+      expect(next).toMatchObject({ state: 'verifying', version: 2, methodsPassed: ['email'] });
+      expect(next.updatedAt.getTime()).toBe(r.updatedAt.getTime() + 1000);
+      expect(stepTokenMatches(next.stepTokenHash, CANARY_STEP_TOKEN_2)).toBe(true);
+      const audit = await store.listAudit({ requestId: r.id });
+      expect(audit.map((a) => [a.action, a.details])).toEqual([['request.created', {}], ['request.verifying', { method: 'email' }]]);
+    });
+
+    it('a transition from a stale version is refused and changes nothing', async () => {
+      const r = await created(store);
+      await store.transitionRequest(r.id, 1, { state: 'verifying' }, { actor: userActor(), action: 'request.verifying' });
+      const auditBefore = await rowCount(store, 'audit_log');
+      const stale = store.transitionRequest(r.id, 1, { state: 'closed' }, { actor: userActor(), action: 'request.closed' });
+      await expectCode(stale, 'STORE_VERSION_CONFLICT');
+      expect(await store.getRequest(r.id)).toMatchObject({ state: 'verifying', version: 2 });
+      expect(await rowCount(store, 'audit_log')).toBe(auditBefore);
+    });
+
+    it('two parallel transitions from the same version: exactly one wins', async () => {
+      const r = await created(store);
+      const results = await Promise.allSettled(['verifying', 'closed'].map((state) =>
+        store.transitionRequest(r.id, 1, { state: state as 'verifying' | 'closed' }, { actor: userActor(), action: `request.${state}` })));
+      expect(results.filter((x) => x.status === 'fulfilled')).toHaveLength(1);
+      const loser = results.find((x) => x.status === 'rejected') as PromiseRejectedResult;
+      expect(isResetDeskError(loser.reason, 'STORE_VERSION_CONFLICT')).toBe(true);
+      expect((await store.listAudit({ requestId: r.id })).length).toBe(2);
+    });
+
+    it('a transition of an unknown request is refused as not found', async () => {
+      await expectCode(store.transitionRequest(randomUUID(), 1, { state: 'closed' }, { actor: userActor(), action: 'x' }), 'STORE_NOT_FOUND');
+      await expectCode(store.transitionRequest('not-a-uuid', 1, { state: 'closed' }, { actor: userActor(), action: 'x' }), 'STORE_NOT_FOUND');
+      expect(await store.getRequest('not-a-uuid')).toBeNull();
+    });
+
+    it('when any part of a transition fails, neither the row nor the audit log changes', async () => {
+      const r = await created(store);
+      const job = await enqueue();
+      const auditBefore = await rowCount(store, 'audit_log');
+      // Reusing an existing job id makes the INSERT fail after the UPDATE ran inside the transaction.
+      const failing = store.transitionRequest(r.id, 1, { state: 'queued' }, { actor: userActor(), action: 'request.queued' }, {
+        enqueueJob: { id: job.id, kind: 'reset', signedJob: 'x.y.z', expiresAt: minutesFromNow(10) },
+      });
+      await expect(failing).rejects.toThrow();
+      expect(await store.getRequest(r.id)).toEqual(r);
+      expect(await rowCount(store, 'audit_log')).toBe(auditBefore);
+    });
+
+    it('a transition can queue the writeback job and record an approval in the same step', async () => {
+      const r = await created(store, { privileged: true, methodsRequired: 2 });
+      const jobId = randomUUID();
+      const approved = await store.transitionRequest(r.id, 1, { state: 'approved' }, { actor: { kind: 'approver', id: 'aad-approver' }, action: 'request.approved' }, {
+        recordApproval: { requestId: r.id, approverAadId: 'aad-approver', decision: 'approved' },
+      });
+      const queued = await store.transitionRequest(r.id, approved.version, { state: 'queued' }, { actor: { kind: 'system' }, action: 'request.queued' }, {
+        enqueueJob: { id: jobId, kind: 'reset', signedJob: 'a.b.c', expiresAt: minutesFromNow(10) },
+      });
+      expect(queued.state).toBe('queued');
+      expect(await store.listApprovals(r.id)).toEqual([expect.objectContaining({ approverAadId: 'aad-approver', decision: 'approved' })]);
+      expect(await store.listJobsForRequest(r.id)).toEqual([expect.objectContaining({ id: jobId, requestId: r.id, state: 'queued' })]);
+      // A second decision by the same approver is refused and rolls the transition back.
+      await expectCode(store.transitionRequest(r.id, queued.version, { state: 'denied' }, { actor: { kind: 'approver', id: 'aad-approver' }, action: 'request.denied' }, {
+        recordApproval: { requestId: r.id, approverAadId: 'aad-approver', decision: 'denied' },
+      }), 'STORE_APPROVAL_EXISTS');
+      expect((await store.getRequest(r.id))?.state).toBe('queued');
+    });
+
+    it('bad input is refused with a clear error that names the field, never the value, and stores nothing', async () => {
+      const before = await rowCount(store, 'reset_requests');
+      const err = await store.createRequest(newRequest({ tenantId: '', kind: 'explode' as 'reset', stepToken: CANARY_STEP_TOKEN }), { actor: userActor(), action: 'x' })
+        .catch((e: unknown) => e);
+      expect(isResetDeskError(err, 'STORE_INVALID_INPUT')).toBe(true);
+      expect((err as Error).message).toMatch(/tenantId/);
+      expect((err as Error).message).toMatch(/kind/);
+      expect((err as Error).message).not.toContain(CANARY);
+      expect(await rowCount(store, 'reset_requests')).toBe(before);
+    });
+
+    it('lists a person\'s open requests, newest first', async () => {
+      const owner = `aad-${randomUUID()}`;
+      const first = await created(store, { ownerAadId: owner });
+      clock.advance(1000);
+      const second = await created(store, { ownerAadId: owner });
+      await store.transitionRequest(first.id, 1, { state: 'closed' }, { actor: userActor(owner), action: 'request.closed' });
+      expect((await store.listRequestsByOwner(TENANT, owner)).map((r) => r.id)).toEqual([second.id, first.id]);
+      expect((await store.listRequestsByOwner(TENANT, owner, { openOnly: true })).map((r) => r.id)).toEqual([second.id]);
+    });
+  });
+
+  describe('verification challenges', () => {
+    it('a code is stored only as a salted hash and checked in constant time', async () => {
+      const r = await created(store);
+      const c = await store.createChallenge({ requestId: r.id, method: 'email', maskedTarget: 'a•••@contoso.com', code: CANARY_CODE, maxAttempts: 5, expiresAt: minutesFromNow(10) });
+      expect(c).toMatchObject({ status: 'pending', attempts: 0, sendCount: 1, maskedTarget: 'a•••@contoso.com' });
+      expect(c.lastSentAt).toEqual(clock.now());
+      expect(challengeCodeMatches(c, CANARY_CODE)).toBe(true);
+      expect(challengeCodeMatches(c, '000000')).toBe(false);
+      expect(await store.getChallenge(c.id)).toEqual(c);
+    });
+
+    it('parallel attempts never count past the limit', async () => {
+      const r = await created(store);
+      const c = await store.createChallenge({ requestId: r.id, method: 'sms', code: '123456', maxAttempts: 5, expiresAt: minutesFromNow(10) });
+      const results = await Promise.all(Array.from({ length: 12 }, () => store.recordChallengeAttempt(c.id)));
+      expect(results.filter((x) => x.counted)).toHaveLength(5);
+      expect(results.filter((x) => x.counted).map((x) => x.challenge.attempts).sort()).toEqual([1, 2, 3, 4, 5]);
+      expect((await store.getChallenge(c.id))?.attempts).toBe(5);
+    });
+
+    it('a resend replaces the code, keeps the attempts, and counts the send', async () => {
+      const r = await created(store);
+      const c = await store.createChallenge({ requestId: r.id, method: 'sms', code: CANARY_CODE, maxAttempts: 5, expiresAt: minutesFromNow(10) });
+      await store.recordChallengeAttempt(c.id);
+      clock.advance(60_000);
+      const resent = await store.replaceChallengeCode(c.id, CANARY_CODE_2, minutesFromNow(10));
+      expect(resent).toMatchObject({ attempts: 1, sendCount: 2 });
+      expect(resent.codeSalt).not.toBe(c.codeSalt);
+      expect(challengeCodeMatches(resent, CANARY_CODE)).toBe(false);
+      expect(challengeCodeMatches(resent, CANARY_CODE_2)).toBe(true);
+    });
+
+    it('a closed challenge keeps its outcome and counts no more attempts', async () => {
+      const r = await created(store);
+      const c = await store.createChallenge({ requestId: r.id, method: 'manager', maxAttempts: 1, expiresAt: minutesFromNow(10) });
+      expect(c).toMatchObject({ codeHash: null, codeSalt: null, sendCount: 0 });
+      expect((await store.setChallengeStatus(c.id, 'passed')).status).toBe('passed');
+      await expectCode(store.setChallengeStatus(c.id, 'failed'), 'STORE_CHALLENGE_CLOSED');
+      expect((await store.recordChallengeAttempt(c.id)).counted).toBe(false);
+      expect(await store.listChallenges(r.id)).toEqual([expect.objectContaining({ id: c.id, status: 'passed' })]);
+    });
+  });
+
+  describe('conversation references', () => {
+    it('keeps the latest reference per person per tenant', async () => {
+      const aad = `aad-${randomUUID()}`;
+      await store.saveConversationReference(TENANT, aad, { conversation: { id: 'a:1' }, serviceUrl: 'https://smba.example/' });
+      clock.advance(1000);
+      await store.saveConversationReference(TENANT, aad, { conversation: { id: 'a:2' }, serviceUrl: 'https://smba.example/' });
+      const got = await store.getConversationReference(TENANT, aad);
+      expect(got).toMatchObject({ tenantId: TENANT, aadObjectId: aad, reference: { conversation: { id: 'a:2' } }, updatedAt: clock.now() });
+      expect(await store.getConversationReference('other-tenant', aad)).toBeNull();
+    });
+  });
+
+  describe('audit log', () => {
+    it('entries form a chain that verifies', async () => {
+      await store.appendAudit({ actor: { kind: 'admin', id: 'aad-admin' }, action: 'admin.viewed_audit', details: { nested: { b: 2, a: [1, 'x', null] } } });
+      const report = await store.verifyAuditChain();
+      const all = await store.listAudit({ limit: 10_000 });
+      expect(report).toEqual({ ok: true, entries: all.length });
+      all.forEach((e, i) => {
+        expect(e.seq).toBe(i + 1);
+        if (i > 0) expect(e.prevHash).toBe(all[i - 1]!.hash);
+      });
+    });
+
+    it('parallel appends never fork the chain', async () => {
+      const before = (await store.verifyAuditChain()).entries;
+      await Promise.all(Array.from({ length: 25 }, (_, i) => store.appendAudit({ actor: { kind: 'system', id: 'test' }, action: 'parallel', details: { i } })));
+      expect(await store.verifyAuditChain()).toEqual({ ok: true, entries: before + 25 });
+    });
+
+    it('the database refuses to update, delete or truncate audit entries', async () => {
+      await store.appendAudit({ actor: { kind: 'system' }, action: 'undeletable' });
+      await expect(superuserQuery(store, "UPDATE audit_log SET action = 'rewritten' WHERE seq = 1")).rejects.toThrow(/append-only/);
+      await expect(superuserQuery(store, 'DELETE FROM audit_log WHERE seq = 1')).rejects.toThrow(/append-only/);
+      await expect(superuserQuery(store, 'TRUNCATE audit_log')).rejects.toThrow(/append-only/);
+      expect((await store.verifyAuditChain()).ok).toBe(true);
+    });
+
+    it('verification names the first entry that was tampered with, even by a superuser who bypassed the trigger', async () => {
+      await store.appendAudit({ actor: { kind: 'system' }, action: 'tamper-target', details: { approved: false } });
+      await store.appendAudit({ actor: { kind: 'system' }, action: 'after-target' });
+      const [target] = (await store.listAudit({ limit: 10_000 })).filter((e) => e.action === 'tamper-target');
+      const bypass = async (sql: string, params: unknown[] = []) => {
+        await superuserQuery(store, 'ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only');
+        try {
+          await superuserQuery(store, sql, params);
+        } finally {
+          await superuserQuery(store, 'ALTER TABLE audit_log ENABLE TRIGGER audit_log_append_only');
+        }
+      };
+
+      await bypass(`UPDATE audit_log SET details = '{"approved": true}'::jsonb WHERE seq = $1`, [target!.seq]);
+      expect(await store.verifyAuditChain()).toMatchObject({ ok: false, brokenAtSeq: target!.seq, reason: 'hash_mismatch' });
+      await bypass(`UPDATE audit_log SET details = '{"approved": false}'::jsonb WHERE seq = $1`, [target!.seq]);
+      expect((await store.verifyAuditChain()).ok).toBe(true);
+
+      await bypass('DELETE FROM audit_log WHERE seq = $1', [target!.seq]);
+      expect(await store.verifyAuditChain()).toMatchObject({ ok: false, brokenAtSeq: target!.seq + 1, reason: 'sequence_gap' });
+      await superuserQuery(store,
+        `INSERT INTO audit_log (seq, at, actor, action, request_id, details, prev_hash, hash) VALUES ($1, $2::timestamptz, $3::jsonb, $4, $5, $6::jsonb, $7, $8)`,
+        [target!.seq, target!.at.toISOString(), JSON.stringify(target!.actor), target!.action, target!.requestId, JSON.stringify(target!.details), target!.prevHash, target!.hash]);
+      expect((await store.verifyAuditChain()).ok).toBe(true);
+
+      // Rewriting an entry AND its hash still breaks the next link.
+      await bypass(`UPDATE audit_log SET action = 'forged', hash = $2 WHERE seq = $1`, [target!.seq, 'f'.repeat(64)]);
+      expect(await store.verifyAuditChain()).toMatchObject({ ok: false, brokenAtSeq: target!.seq });
+    });
+  });
+
+  describe('writeback jobs', () => {
+    beforeEach(emptyQueue);
+
+    it('a queued job is leased once, to one agent, with its attempt counted', async () => {
+      const job = await enqueue();
+      expect(job).toMatchObject({ state: 'queued', attempts: 0, leaseOwner: null });
+      const leased = await store.leaseJob('agent-a', 30_000);
+      expect(leased).toMatchObject({ id: job.id, state: 'leased', leaseOwner: 'agent-a', attempts: 1, signedJob: job.signedJob });
+      expect(leased?.leaseExpiresAt).toEqual(new Date(clock.now().getTime() + 30_000));
+      expect(await store.leaseJob('agent-b', 30_000)).toBeNull();
+    });
+
+    it('concurrent leasers never receive the same job', async () => {
+      const second = engine === 'postgres' ? await openStore({ databaseUrl: ts.databaseUrl!, now: clock.now }) : store;
+      try {
+        const jobs = await Promise.all(Array.from({ length: 20 }, () => enqueue()));
+        const leaseAll = async (s: Store, agent: string) => {
+          const got: string[] = [];
+          for (;;) {
+            const j = await s.leaseJob(agent, 30_000);
+            if (!j) return got;
+            got.push(j.id);
+          }
+        };
+        const results = await Promise.all([
+          ...Array.from({ length: 5 }, (_, i) => leaseAll(store, `agent-a${i}`)),
+          ...Array.from({ length: 5 }, (_, i) => leaseAll(second, `agent-b${i}`)),
+        ]);
+        const leased = results.flat();
+        expect(leased).toHaveLength(20);
+        expect(new Set(leased)).toEqual(new Set(jobs.map((j) => j.id)));
+      } finally {
+        if (second !== store) await second.close();
+      }
+    });
+
+    it('the lease owner completes the job: the result is kept and the signed job is wiped', async () => {
+      const job = await enqueue(store, `${CANARY}-not-a-password-but-wiped`);
+      await store.leaseJob('agent-a', 30_000);
+      const done = await store.completeJob(job.id, 'agent-a', { outcome: 'succeeded', result: { code: 'OK', message: 'Your password was changed.' } },
+        { actor: { kind: 'agent', id: 'agent-a' }, action: 'job.succeeded' });
+      expect(done).toMatchObject({ state: 'succeeded', signedJob: null, result: { code: 'OK', message: 'Your password was changed.' }, finishedAt: clock.now() });
+      expect(await dumpAllTables(store)).not.toContain(`${CANARY}-not-a-password-but-wiped`);
+      // The agent retrying its report after a lost response gets the same answer.
+      expect(await store.completeJob(job.id, 'agent-a', { outcome: 'failed', result: { code: 'X', message: 'x' } })).toEqual(done);
+    });
+
+    it('a completion by an agent that does not hold the lease is refused and changes nothing', async () => {
+      const job = await enqueue();
+      await expectCode(store.completeJob(job.id, 'agent-b', { outcome: 'succeeded', result: { code: 'OK', message: 'done' } }), 'STORE_LEASE_NOT_HELD');
+      const leased = await store.leaseJob('agent-a', 30_000);
+      await expectCode(store.completeJob(job.id, 'agent-b', { outcome: 'succeeded', result: { code: 'OK', message: 'done' } }), 'STORE_LEASE_NOT_HELD');
+      expect(await store.getJob(job.id)).toEqual(leased);
+      await expectCode(store.completeJob(randomUUID(), 'agent-a', { outcome: 'succeeded', result: { code: 'OK', message: 'done' } }), 'STORE_NOT_FOUND');
+    });
+
+    it('a lapsed lease returns the job to the queue and the old owner can no longer complete it', async () => {
+      const job = await enqueue();
+      await store.leaseJob('agent-a', 30_000);
+      clock.advance(31_000);
+      const again = await store.leaseJob('agent-b', 30_000);
+      expect(again).toMatchObject({ id: job.id, leaseOwner: 'agent-b', attempts: 2 });
+      await expectCode(store.completeJob(job.id, 'agent-a', { outcome: 'succeeded', result: { code: 'OK', message: 'done' } }), 'STORE_LEASE_NOT_HELD');
+      expect((await store.completeJob(job.id, 'agent-b', { outcome: 'failed', result: { code: 'AGENT_DC_UNAVAILABLE', message: 'No domain controller answered.' } })).state).toBe('failed');
+    });
+
+    it('the sweeper re-queues lapsed leases, and a released lease is queued again at once', async () => {
+      const a = await enqueue();
+      await store.leaseJob('agent-a', 30_000);
+      clock.advance(31_000);
+      expect((await store.requeueLapsedLeases()).map((j) => j.id)).toEqual([a.id]);
+      expect(await store.getJob(a.id)).toMatchObject({ state: 'queued', leaseOwner: null, leaseExpiresAt: null, attempts: 1 });
+      await store.leaseJob('agent-b', 30_000);
+      await expectCode(store.releaseLease(a.id, 'agent-a'), 'STORE_LEASE_NOT_HELD');
+      expect(await store.releaseLease(a.id, 'agent-b')).toMatchObject({ state: 'queued', leaseOwner: null });
+    });
+
+    it('jobs nobody applied in time expire with their signed job wiped, but not while an agent holds a live lease', async () => {
+      const waiting = await store.enqueueJob({ kind: 'unlock', signedJob: 'queued.job.text', expiresAt: minutesFromNow(10) });
+      clock.advance(1);
+      const held = await store.enqueueJob({ kind: 'reset', signedJob: 'held.job.text', expiresAt: minutesFromNow(10) });
+      await store.leaseJob('agent-a', 30_000); // takes `waiting`, the older one
+      await store.leaseJob('agent-b', 15 * 60_000); // takes `held`
+      clock.advance(11 * 60_000);
+      const expired = await store.expireJobs();
+      expect(expired.map((j) => j.id)).toEqual([waiting.id]);
+      expect(expired[0]).toMatchObject({ state: 'expired', signedJob: null });
+      expect((await store.getJob(held.id))?.state).toBe('leased');
+      expect(await store.leaseJob('agent-c', 30_000)).toBeNull();
+      clock.advance(5 * 60_000);
+      expect((await store.expireJobs()).map((j) => j.id)).toEqual([held.id]);
+      expect(await dumpAllTables(store)).not.toMatch(/queued\.job\.text|held\.job\.text/);
+    });
+
+    it('the database itself refuses an ended job that still carries its signed job', async () => {
+      const job = await enqueue();
+      await expect(superuserQuery(store, "UPDATE writeback_jobs SET state = 'failed' WHERE id = $1", [job.id])).rejects.toThrow(/check constraint/);
+    });
+
+    it('a queued job wakes whoever waits for work' + (engine === 'postgres' ? ', on another replica too' : ''), async () => {
+      const replica = engine === 'postgres' ? await openStore({ databaseUrl: ts.databaseUrl!, now: clock.now }) : store;
+      try {
+        const heard: (string | null)[] = [];
+        let wake: () => void = () => undefined;
+        const unlisten = await replica.onJobQueued((id) => {
+          heard.push(id);
+          wake();
+        });
+        const woken = new Promise<void>((resolve) => {
+          wake = resolve;
+        });
+        const job = await enqueue(store);
+        let timer: NodeJS.Timeout | undefined;
+        const timeout = new Promise((_, reject) => {
+          timer = setTimeout(() => reject(new Error('no notification within 5 s')), 5000);
+        });
+        await Promise.race([woken, timeout]).finally(() => clearTimeout(timer));
+        expect(heard).toEqual([job.id]);
+        await unlisten();
+        await enqueue(store);
+        await new Promise((r) => setTimeout(r, 200));
+        expect(heard).toEqual([job.id]);
+      } finally {
+        if (replica !== store) await replica.close();
+      }
+    });
+  });
+
+  describe('agents and enrollment', () => {
+    it('an enrollment code is stored only as a hash and works exactly once, even when used in parallel', async () => {
+      const other = engine === 'postgres' ? await openStore({ databaseUrl: ts.databaseUrl!, now: clock.now }) : store;
+      try {
+        await store.createEnrollmentCode({ code: CANARY_ENROLLMENT_CODE, expiresAt: minutesFromNow(15), createdBy: 'aad-admin' }, { actor: { kind: 'admin', id: 'aad-admin' }, action: 'enrollment.code_created' });
+        const results = await Promise.allSettled(Array.from({ length: 10 }, (_, i) => (i % 2 ? other : store).enrollAgent(CANARY_ENROLLMENT_CODE, agentInput(`agent-${i}`), { actor: { kind: 'agent' }, action: 'agent.enrolled' })));
+        expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+        for (const r of results.filter((x) => x.status === 'rejected')) expect(((r as PromiseRejectedResult).reason as { code: string }).code).toBe('ENROLL_CODE_USED');
+        expect((await store.listAgents()).filter((a) => a.name.startsWith('agent-'))).toHaveLength(1);
+      } finally {
+        if (other !== store) await other.close();
+      }
+    });
+
+    it('an unknown or expired enrollment code is refused', async () => {
+      await expectCode(store.consumeEnrollmentCode('never-issued-code-0000'), 'ENROLL_CODE_INVALID');
+      const code = `expiring-${randomBytes(12).toString('hex')}`;
+      await store.createEnrollmentCode({ code, expiresAt: minutesFromNow(15), createdBy: 'aad-admin' }, { actor: { kind: 'admin', id: 'aad-admin' }, action: 'enrollment.code_created' });
+      clock.advance(16 * 60_000);
+      await expectCode(store.enrollAgent(code, agentInput('late'), { actor: { kind: 'agent' }, action: 'agent.enrolled' }), 'ENROLL_CODE_EXPIRED');
+      expect((await store.listAgents()).some((a) => a.name === 'late')).toBe(false);
+    });
+
+    it('a registration that fails leaves the enrollment code usable', async () => {
+      const code = `retry-${randomBytes(12).toString('hex')}`;
+      await store.createEnrollmentCode({ code, expiresAt: minutesFromNow(15), createdBy: 'aad-admin' }, { actor: { kind: 'admin', id: 'aad-admin' }, action: 'enrollment.code_created' });
+      const existing = await store.registerAgent(agentInput('taken-id'), { actor: { kind: 'admin', id: 'aad-admin' }, action: 'agent.registered' });
+      await expect(store.enrollAgent(code, { ...agentInput('dup'), id: existing.id }, { actor: { kind: 'agent' }, action: 'agent.enrolled' })).rejects.toThrow();
+      expect((await store.enrollAgent(code, agentInput('second-try'), { actor: { kind: 'agent' }, action: 'agent.enrolled' })).name).toBe('second-try');
+    });
+
+    it('only public keys can be registered for an agent', async () => {
+      const withPrivate = { ...agentInput('leaky'), signingJwk: { ...publicKey('sig'), d: 'c2VjcmV0' } };
+      await expectCode(store.registerAgent(withPrivate, { actor: { kind: 'admin' }, action: 'agent.registered' }), 'STORE_INVALID_INPUT');
+      expect((await store.listAgents({ includeRevoked: true })).some((a) => a.name === 'leaky')).toBe(false);
+    });
+
+    it('an agent is seen when it checks in and disappears from the active list when revoked', async () => {
+      const agent = await store.registerAgent(agentInput('dc2-agent'), { actor: { kind: 'admin', id: 'aad-admin' }, action: 'agent.registered' });
+      expect(agent).toMatchObject({ lastSeenAt: null, revokedAt: null, managedOus: ['OU=Staff,DC=contoso,DC=com'] });
+      clock.advance(5000);
+      await store.touchAgent(agent.id);
+      expect((await store.getAgent(agent.id))?.lastSeenAt).toEqual(clock.now());
+      const revoked = await store.revokeAgent(agent.id, { actor: { kind: 'admin', id: 'aad-admin' }, action: 'agent.revoked' });
+      expect(revoked.revokedAt).toEqual(clock.now());
+      expect((await store.listAgents()).some((a) => a.id === agent.id)).toBe(false);
+      expect((await store.listAgents({ includeRevoked: true })).some((a) => a.id === agent.id)).toBe(true);
+      await expectCode(store.touchAgent(randomUUID()), 'STORE_NOT_FOUND');
+    });
+  });
+
+  describe('token replay protection', () => {
+    it('a token id is accepted once; a replay, even in parallel, is refused', async () => {
+      const jti = randomUUID();
+      const results = await Promise.all(Array.from({ length: 8 }, () => store.rememberTokenId(jti, minutesFromNow(2))));
+      expect(results.filter(Boolean)).toHaveLength(1);
+      expect(await store.rememberTokenId(jti, minutesFromNow(2))).toBe(false);
+    });
+
+    it('ids of expired tokens are pruned', async () => {
+      const jti = randomUUID();
+      await store.rememberTokenId(jti, minutesFromNow(2));
+      clock.advance(3 * 60_000);
+      await store.rememberTokenId(randomUUID(), minutesFromNow(2));
+      expect(await superuserQuery(store, 'SELECT jti FROM used_token_ids WHERE jti = $1', [jti])).toEqual([]);
+    });
+  });
+
+  describe('secrets', () => {
+    it('no step token, one-time code or enrollment code appears in any table, in clear', async () => {
+      const dump = await dumpAllTables(store);
+      // The dump must really contain the rows the canaries were given to, or the check proves nothing.
+      expect(dump).toMatch(/== reset_requests \([1-9]/);
+      expect(dump).toMatch(/== verification_challenges \([1-9]/);
+      expect(dump).toMatch(/== enrollment_codes \([1-9]/);
+      expect(dump).toContain('step_token_hash');
+      expect(dump).not.toContain(CANARY);
+    });
+  });
+});
+
+describe('the store on PGlite with a data folder', () => {
+  it('keeps its data across a restart', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'resetdesk-store-'));
+    try {
+      const first = await openStore({ dataDir: dir });
+      const r = await first.createRequest({ tenantId: TENANT, ownerAadId: 'aad-x', kind: 'unlock', methodsRequired: 1, expiresAt: new Date(Date.now() + 60_000) }, { actor: userActor('aad-x'), action: 'request.created' });
+      await first.close();
+      const second = await openStore({ dataDir: dir });
+      try {
+        expect((await second.getRequest(r.id))?.kind).toBe('unlock');
+        expect((await second.verifyAuditChain()).ok).toBe(true);
+      } finally {
+        await second.close();
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe.each(testEngines().filter((e) => e === 'postgres'))('the store on %s with several replicas', () => {
+  it('replicas starting at the same moment migrate the database once, without errors', async () => {
+    const scratch = await createScratchDatabase();
+    try {
+      const stores = await Promise.all(Array.from({ length: 4 }, () => openStore({ databaseUrl: scratch.databaseUrl })));
+      try {
+        const rows = await superuserQuery<{ version: number }>(stores[0]!, 'SELECT version FROM schema_migrations');
+        expect(rows.map((r) => Number(r.version))).toEqual([1]);
+      } finally {
+        await Promise.all(stores.map((s) => s.close()));
+      }
+    } finally {
+      await scratch.drop();
+    }
+  });
+
+  it('an unreachable DATABASE_URL fails to open with a clear error', async () => {
+    await expect(openStore({ databaseUrl: 'postgres://postgres@127.0.0.1:1/none' })).rejects.toThrow(/ECONNREFUSED|connect/);
+  });
+});

@@ -1,0 +1,328 @@
+// The storage layer's vocabulary. Rows come back as plain objects with Dates
+// and parsed JSON whichever engine (PGlite or PostgreSQL) is underneath.
+
+export const REQUEST_KINDS = ['reset', 'unlock', 'change', 'status'] as const;
+export type RequestKind = (typeof REQUEST_KINDS)[number];
+
+export const REQUEST_STATES = [
+  'started', 'verifying', 'verified', 'awaiting_approval', 'approved', 'denied',
+  'expired', 'queued', 'applying', 'succeeded', 'failed', 'closed',
+] as const;
+export type RequestState = (typeof REQUEST_STATES)[number];
+
+export const VERIFICATION_METHODS = ['email', 'sms', 'manager', 'mfa'] as const;
+export type VerificationMethod = (typeof VERIFICATION_METHODS)[number];
+
+export const CHALLENGE_STATUSES = ['pending', 'passed', 'failed', 'expired'] as const;
+export type ChallengeStatus = (typeof CHALLENGE_STATUSES)[number];
+
+export const JOB_KINDS = ['reset', 'unlock', 'change', 'inspect'] as const;
+export type JobKind = (typeof JOB_KINDS)[number];
+
+export const JOB_STATES = ['queued', 'leased', 'succeeded', 'failed', 'expired'] as const;
+export type JobState = (typeof JOB_STATES)[number];
+
+export const APPROVAL_DECISIONS = ['approved', 'denied'] as const;
+export type ApprovalDecision = (typeof APPROVAL_DECISIONS)[number];
+
+export const ACTOR_KINDS = ['user', 'helpdesk', 'approver', 'admin', 'agent', 'system'] as const;
+export type ActorKind = (typeof ACTOR_KINDS)[number];
+
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
+/** Who the directory user is, as Graph reports them; the agent finds them by SID. */
+export interface RequestSubject {
+  onPremisesSid: string;
+  samAccountName: string;
+  upn: string;
+  displayName: string;
+  domain: string;
+}
+
+/** A code and a message safe to show the user (never a secret). */
+export interface SafeResult {
+  code: string;
+  message: string;
+}
+
+export interface ResetRequest {
+  id: string;
+  tenantId: string;
+  ownerAadId: string;
+  /** AAD id of the helpdesk member acting on the owner's behalf; null for self-service. */
+  requestedBy: string | null;
+  kind: RequestKind;
+  state: RequestState;
+  privileged: boolean;
+  methodsRequired: number;
+  methodsPassed: VerificationMethod[];
+  subject: RequestSubject | null;
+  /** SHA-256 of the current one-use step token; the token itself is never stored. */
+  stepTokenHash: string | null;
+  conversationId: string | null;
+  cardActivityId: string | null;
+  resultCode: string | null;
+  resultMessage: string | null;
+  version: number;
+  createdAt: Date;
+  updatedAt: Date;
+  expiresAt: Date;
+}
+
+export interface NewResetRequest {
+  id?: string;
+  tenantId: string;
+  ownerAadId: string;
+  requestedBy?: string | null;
+  kind: RequestKind;
+  state?: RequestState;
+  privileged?: boolean;
+  methodsRequired: number;
+  methodsPassed?: VerificationMethod[];
+  subject?: RequestSubject | null;
+  /** The raw step token put on the card; only its hash is stored. */
+  stepToken?: string | null;
+  conversationId?: string | null;
+  cardActivityId?: string | null;
+  expiresAt: Date;
+}
+
+/** Fields a transition may change; `stepToken` is hashed before it is stored (null clears it). */
+export interface RequestPatch {
+  state?: RequestState;
+  privileged?: boolean;
+  methodsRequired?: number;
+  methodsPassed?: VerificationMethod[];
+  subject?: RequestSubject | null;
+  stepToken?: string | null;
+  conversationId?: string | null;
+  cardActivityId?: string | null;
+  resultCode?: string | null;
+  resultMessage?: string | null;
+  expiresAt?: Date;
+}
+
+export interface Challenge {
+  id: string;
+  requestId: string;
+  method: VerificationMethod;
+  maskedTarget: string | null;
+  /** HMAC-SHA-256 of the code keyed with `codeSalt`; null for methods without a code (manager, mfa). */
+  codeHash: string | null;
+  codeSalt: string | null;
+  attempts: number;
+  maxAttempts: number;
+  expiresAt: Date;
+  lastSentAt: Date | null;
+  sendCount: number;
+  status: ChallengeStatus;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface NewChallenge {
+  id?: string;
+  requestId: string;
+  method: VerificationMethod;
+  maskedTarget?: string | null;
+  /** The raw one-time code that was (or is about to be) sent; only a salted hash is stored. */
+  code?: string | null;
+  maxAttempts: number;
+  expiresAt: Date;
+}
+
+export interface ChallengeAttempt {
+  challenge: Challenge;
+  /** False when the challenge was no longer pending or already at its limit: nothing was counted. */
+  counted: boolean;
+}
+
+export interface ConversationReferenceRecord {
+  tenantId: string;
+  aadObjectId: string;
+  /** botbuilder's ConversationReference, stored as given. */
+  reference: Record<string, JsonValue>;
+  updatedAt: Date;
+}
+
+export interface Approval {
+  id: string;
+  requestId: string;
+  approverAadId: string;
+  decision: ApprovalDecision;
+  decidedAt: Date;
+}
+
+export interface NewApproval {
+  requestId: string;
+  approverAadId: string;
+  decision: ApprovalDecision;
+}
+
+export interface WritebackJob {
+  id: string;
+  requestId: string | null;
+  kind: JobKind;
+  state: JobState;
+  /** The service-signed JWS (its password part is a JWE); null once the job has ended. */
+  signedJob: string | null;
+  createdAt: Date;
+  expiresAt: Date;
+  leaseOwner: string | null;
+  leaseExpiresAt: Date | null;
+  attempts: number;
+  result: SafeResult | null;
+  finishedAt: Date | null;
+}
+
+export interface NewJob {
+  /** Callers usually pick the id so it can go inside the signed job. */
+  id?: string;
+  requestId?: string | null;
+  kind: JobKind;
+  signedJob: string;
+  expiresAt: Date;
+}
+
+export interface JobCompletion {
+  outcome: 'succeeded' | 'failed';
+  result: SafeResult;
+}
+
+/** A public JWK: any private member (`d`, `p`, `q`, ...) is refused. */
+export type PublicJwk = Record<string, JsonValue> & { kty: string };
+
+export interface Agent {
+  id: string;
+  name: string;
+  signingJwk: PublicJwk;
+  encryptionJwk: PublicJwk;
+  managedOus: string[];
+  enrolledAt: Date;
+  lastSeenAt: Date | null;
+  revokedAt: Date | null;
+}
+
+export interface NewAgent {
+  id?: string;
+  name: string;
+  signingJwk: PublicJwk;
+  encryptionJwk: PublicJwk;
+  managedOus: string[];
+}
+
+export interface NewEnrollmentCode {
+  /** The raw code shown once to the admin; only its SHA-256 is stored. */
+  code: string;
+  expiresAt: Date;
+  createdBy: string;
+}
+
+export interface EnrollmentCodeRecord {
+  codeHash: string;
+  createdBy: string;
+  createdAt: Date;
+  expiresAt: Date;
+  usedAt: Date | null;
+}
+
+export interface AuditActor {
+  kind: ActorKind;
+  /** AAD object id, agent id, or a component name for `system`. */
+  id?: string;
+}
+
+export interface AuditEntryInput {
+  actor: AuditActor;
+  action: string;
+  requestId?: string | null;
+  /** Only safe values: never a password, code, token or ciphertext. */
+  details?: Record<string, JsonValue>;
+}
+
+export interface AuditEntry {
+  seq: number;
+  at: Date;
+  actor: AuditActor;
+  action: string;
+  requestId: string | null;
+  details: Record<string, JsonValue>;
+  prevHash: string;
+  hash: string;
+}
+
+export type AuditChainReport =
+  | { ok: true; entries: number }
+  | { ok: false; entries: number; brokenAtSeq: number; reason: 'hash_mismatch' | 'prev_hash_mismatch' | 'sequence_gap' };
+
+export interface AuditQuery {
+  requestId?: string;
+  afterSeq?: number;
+  limit?: number;
+}
+
+export interface TransitionOptions {
+  /** Queue a writeback job in the same transaction (e.g. the move to `queued`). */
+  enqueueJob?: NewJob;
+  /** Record an approver's decision in the same transaction. */
+  recordApproval?: NewApproval;
+}
+
+export type StoreEngineKind = 'pglite' | 'postgres';
+
+export interface Store {
+  readonly engine: StoreEngineKind;
+
+  createRequest(input: NewResetRequest, audit: AuditEntryInput): Promise<ResetRequest>;
+  getRequest(id: string): Promise<ResetRequest | null>;
+  listRequestsByOwner(tenantId: string, ownerAadId: string, opts?: { openOnly?: boolean }): Promise<ResetRequest[]>;
+  /**
+   * Applies `patch` only if the row is still at `expectedVersion`, and appends
+   * `audit` in the same transaction. Throws ResetDeskError STORE_NOT_FOUND or
+   * STORE_VERSION_CONFLICT (and changes nothing) otherwise.
+   */
+  transitionRequest(id: string, expectedVersion: number, patch: RequestPatch, audit: AuditEntryInput, opts?: TransitionOptions): Promise<ResetRequest>;
+
+  createChallenge(input: NewChallenge): Promise<Challenge>;
+  getChallenge(id: string): Promise<Challenge | null>;
+  listChallenges(requestId: string): Promise<Challenge[]>;
+  recordChallengeAttempt(id: string): Promise<ChallengeAttempt>;
+  setChallengeStatus(id: string, status: Exclude<ChallengeStatus, 'pending'>): Promise<Challenge>;
+  replaceChallengeCode(id: string, code: string, expiresAt: Date): Promise<Challenge>;
+
+  saveConversationReference(tenantId: string, aadObjectId: string, reference: Record<string, JsonValue>): Promise<void>;
+  getConversationReference(tenantId: string, aadObjectId: string): Promise<ConversationReferenceRecord | null>;
+
+  recordApproval(input: NewApproval, audit: AuditEntryInput): Promise<Approval>;
+  listApprovals(requestId: string): Promise<Approval[]>;
+
+  enqueueJob(input: NewJob, audit?: AuditEntryInput): Promise<WritebackJob>;
+  getJob(id: string): Promise<WritebackJob | null>;
+  listJobsForRequest(requestId: string): Promise<WritebackJob[]>;
+  leaseJob(agentId: string, leaseMs: number): Promise<WritebackJob | null>;
+  completeJob(jobId: string, agentId: string, completion: JobCompletion, audit?: AuditEntryInput): Promise<WritebackJob>;
+  releaseLease(jobId: string, agentId: string): Promise<WritebackJob>;
+  expireJobs(now?: Date): Promise<WritebackJob[]>;
+  requeueLapsedLeases(now?: Date): Promise<WritebackJob[]>;
+  /** Wake-ups for long-polls: a job id, or null meaning "notifications may have been missed; re-check". */
+  onJobQueued(listener: (jobId: string | null) => void): Promise<() => Promise<void>>;
+
+  registerAgent(input: NewAgent, audit: AuditEntryInput): Promise<Agent>;
+  enrollAgent(enrollmentCode: string, input: NewAgent, audit: AuditEntryInput): Promise<Agent>;
+  getAgent(id: string): Promise<Agent | null>;
+  listAgents(opts?: { includeRevoked?: boolean }): Promise<Agent[]>;
+  touchAgent(id: string): Promise<void>;
+  revokeAgent(id: string, audit: AuditEntryInput): Promise<Agent>;
+
+  createEnrollmentCode(input: NewEnrollmentCode, audit: AuditEntryInput): Promise<EnrollmentCodeRecord>;
+  consumeEnrollmentCode(code: string): Promise<EnrollmentCodeRecord>;
+
+  rememberTokenId(jti: string, expiresAt: Date): Promise<boolean>;
+
+  appendAudit(entry: AuditEntryInput): Promise<AuditEntry>;
+  listAudit(query?: AuditQuery): Promise<AuditEntry[]>;
+  verifyAuditChain(): Promise<AuditChainReport>;
+
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
