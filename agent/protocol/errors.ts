@@ -4,6 +4,17 @@
 //
 // This mirrors bot/errors.ts (`ResetDeskError`) in shape, but agent/protocol
 // imports nothing from bot/ so the agent package stays small.
+/** Why an agent refuses a job it leased; each is also a code the agent reports back. */
+export const JOB_REFUSAL_CODES = [
+  'PROTOCOL_JOB_SIGNATURE',
+  'PROTOCOL_JOB_INVALID',
+  'PROTOCOL_JOB_AUDIENCE',
+  'PROTOCOL_JOB_EXPIRED',
+  'PROTOCOL_JOB_NOT_YET_VALID',
+  'PROTOCOL_SEALED_NOT_FOR_AGENT',
+  'PROTOCOL_SEALED_INVALID',
+] as const;
+
 export const PROTOCOL_ERROR_CODES = [
   'PROTOCOL_INPUT_INVALID',
   'PROTOCOL_KEY_INVALID',
@@ -16,13 +27,7 @@ export const PROTOCOL_ERROR_CODES = [
   'PROTOCOL_TOKEN_REPLAYED',
   'PROTOCOL_AGENT_UNKNOWN',
   'PROTOCOL_AGENT_REVOKED',
-  'PROTOCOL_JOB_SIGNATURE',
-  'PROTOCOL_JOB_INVALID',
-  'PROTOCOL_JOB_AUDIENCE',
-  'PROTOCOL_JOB_EXPIRED',
-  'PROTOCOL_JOB_NOT_YET_VALID',
-  'PROTOCOL_SEALED_NOT_FOR_AGENT',
-  'PROTOCOL_SEALED_INVALID',
+  ...JOB_REFUSAL_CODES,
   'PROTOCOL_DN_INVALID',
 ] as const;
 

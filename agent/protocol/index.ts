@@ -6,6 +6,7 @@ export * from './clock';
 export * from './ids';
 export * from './jwk';
 export * from './key-files';
+export * from './jws-header';
 export * from './agent-keys';
 export * from './enrollment';
 export * from './lease-token';

@@ -8,24 +8,21 @@ const key32 = z.string().regex(/^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$/, 'must be
 
 // Public keys are strict: a JWK that carries `d` (a private key sent by
 // mistake) or anything else unexpected is refused, not silently trimmed.
-export const SigningPublicJwkSchema = z.strictObject({
-  kty: z.literal('OKP'),
-  crv: z.literal(SIGNING_CURVE),
-  x: key32,
-  alg: z.literal(SIGNING_ALG).optional(),
-  use: z.literal('sig').optional(),
-  kid: z.string().min(1).max(128).optional(),
-});
+function okpPublicJwk<C extends string, A extends string, U extends string>(crv: C, alg: A, use: U) {
+  return z.strictObject({
+    kty: z.literal('OKP'),
+    crv: z.literal(crv),
+    x: key32,
+    alg: z.literal(alg).optional(),
+    use: z.literal(use).optional(),
+    kid: z.string().min(1).max(128).optional(),
+  });
+}
+
+export const SigningPublicJwkSchema = okpPublicJwk(SIGNING_CURVE, SIGNING_ALG, 'sig');
 export type SigningPublicJwk = z.infer<typeof SigningPublicJwkSchema>;
 
-export const EncryptionPublicJwkSchema = z.strictObject({
-  kty: z.literal('OKP'),
-  crv: z.literal(KEY_WRAP_CURVE),
-  x: key32,
-  alg: z.literal(KEY_WRAP_ALG).optional(),
-  use: z.literal('enc').optional(),
-  kid: z.string().min(1).max(128).optional(),
-});
+export const EncryptionPublicJwkSchema = okpPublicJwk(KEY_WRAP_CURVE, KEY_WRAP_ALG, 'enc');
 export type EncryptionPublicJwk = z.infer<typeof EncryptionPublicJwkSchema>;
 
 export const SigningPrivateJwkSchema = SigningPublicJwkSchema.extend({ d: key32 });

@@ -1,3 +1,4 @@
+import { JOB_REFUSAL_CODES } from './errors';
 import { JobResultSchema } from './result';
 
 describe('the result an agent reports', () => {
@@ -13,6 +14,10 @@ describe('the result an agent reports', () => {
       message: 'The new password does not meet the domain password policy.',
     });
     expect(r.code).toBe('AGENT_POLICY_VIOLATION');
+  });
+
+  it.each(JOB_REFUSAL_CODES)('reports the refusal of a job it could not trust as %s', (code) => {
+    expect(JobResultSchema.safeParse({ jobId: 'job-1', outcome: 'failed', code, message: 'The job was refused.' }).success).toBe(true);
   });
 
   it('carries account status for an inspect job', () => {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { JOB_REFUSAL_CODES } from './errors';
 import { ProtocolIdSchema } from './ids';
 import { MAX_RESULT_MESSAGE_LENGTH } from './protocol-constants';
 
@@ -19,13 +20,7 @@ export const RESULT_CODES = [
   'AGENT_WRONG_CURRENT_PASSWORD',
   'AGENT_ALREADY_APPLIED',
   'AGENT_INTERNAL_ERROR',
-  'PROTOCOL_JOB_SIGNATURE',
-  'PROTOCOL_JOB_INVALID',
-  'PROTOCOL_JOB_AUDIENCE',
-  'PROTOCOL_JOB_EXPIRED',
-  'PROTOCOL_JOB_NOT_YET_VALID',
-  'PROTOCOL_SEALED_NOT_FOR_AGENT',
-  'PROTOCOL_SEALED_INVALID',
+  ...JOB_REFUSAL_CODES,
 ] as const;
 export type ResultCode = (typeof RESULT_CODES)[number];
 

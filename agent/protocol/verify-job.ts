@@ -1,8 +1,9 @@
-import { compactVerify, decodeProtectedHeader, type JWK } from 'jose';
+import { compactVerify, type JWK } from 'jose';
 import { epochSeconds, systemClock, type Clock } from './clock';
 import { ProtocolError } from './errors';
 import { importKeyFor, jwkThumbprint, SigningPublicJwkSchema } from './jwk';
 import { JobPayloadSchema, type JobPayload } from './job';
+import { parseJsonPayload, readStrictHeader, type HeaderRefusal } from './jws-header';
 import { CLOCK_TOLERANCE_SECONDS, JOB_TYP, SIGNING_ALG } from './protocol-constants';
 
 export interface VerifyJobOptions {
@@ -14,7 +15,13 @@ export interface VerifyJobOptions {
 }
 
 const MAX_JOB_JWS_LENGTH = 65536;
-const ALLOWED_HEADER = new Set(['alg', 'typ', 'kid']);
+
+const HEADER_REFUSALS: Record<HeaderRefusal, string> = {
+  malformed: 'The job is not a signed token.',
+  'unexpected header': 'The job header carries unexpected parameters.',
+  algorithm: 'The job is not signed with the expected algorithm.',
+  type: 'The token is not a job.',
+};
 
 function badSignature(message: string): ProtocolError {
   return new ProtocolError('PROTOCOL_JOB_SIGNATURE', message);
@@ -31,17 +38,8 @@ export async function verifyJob(jws: unknown, options: VerifyJobOptions): Promis
   if (typeof jws !== 'string' || jws.length === 0) throw badSignature('The job is not signed.');
   if (jws.length > MAX_JOB_JWS_LENGTH) throw badSignature('The signed job is too large.');
 
-  let header;
-  try {
-    header = decodeProtectedHeader(jws);
-  } catch {
-    throw badSignature('The job is not a signed token.');
-  }
-  // Only alg/typ/kid: a `jwk`, `jku` or `x5c` header naming some other key is
-  // refused outright rather than merely ignored.
-  if (Object.keys(header).some((k) => !ALLOWED_HEADER.has(k))) throw badSignature('The job header carries unexpected parameters.');
-  if (header.alg !== SIGNING_ALG) throw badSignature('The job is not signed with the expected algorithm.');
-  if (header.typ !== JOB_TYP) throw badSignature('The token is not a job.');
+  const header = readStrictHeader(jws, JOB_TYP);
+  if ('refused' in header) throw badSignature(HEADER_REFUSALS[header.refused]);
 
   const pinned = SigningPublicJwkSchema.safeParse(options.pinnedServiceJwk);
   if (!pinned.success) throw new ProtocolError('PROTOCOL_KEY_INVALID', 'The pinned service key is not a valid signing key.');
@@ -56,12 +54,8 @@ export async function verifyJob(jws: unknown, options: VerifyJobOptions): Promis
     throw badSignature('The job signature does not verify against the pinned service key.');
   }
 
-  let json: unknown;
-  try {
-    json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(payloadBytes));
-  } catch {
-    throw new ProtocolError('PROTOCOL_JOB_INVALID', 'The job payload is not JSON.');
-  }
+  const json = parseJsonPayload(payloadBytes);
+  if (json === undefined) throw new ProtocolError('PROTOCOL_JOB_INVALID', 'The job payload is not JSON.');
   const parsed = JobPayloadSchema.safeParse(json);
   if (!parsed.success) {
     throw new ProtocolError('PROTOCOL_JOB_INVALID', 'The job does not have the expected shape.', {

@@ -1,4 +1,4 @@
-import { compactVerify, decodeProtectedHeader } from 'jose';
+import { compactVerify } from 'jose';
 import {
   AgentIdSchema,
   CLOCK_TOLERANCE_SECONDS,
@@ -7,6 +7,8 @@ import {
   LEASE_TOKEN_TYP,
   LeaseTokenClaimsSchema,
   MAX_LEASE_TOKEN_TTL_SECONDS,
+  parseJsonPayload,
+  readStrictHeader,
   ProtocolError,
   SIGNING_ALG,
   systemClock,
@@ -32,7 +34,6 @@ export interface VerifyLeaseTokenOptions {
 }
 
 const MAX_TOKEN_LENGTH = 4096;
-const ALLOWED_HEADER = new Set(['alg', 'typ', 'kid']);
 
 function invalid(reason: string): ProtocolError {
   return new ProtocolError('PROTOCOL_TOKEN_INVALID', 'The agent token is not valid.', { reason });
@@ -46,15 +47,8 @@ function invalid(reason: string): ProtocolError {
 export async function verifyLeaseToken(token: unknown, options: VerifyLeaseTokenOptions): Promise<string> {
   if (typeof token !== 'string' || token.length === 0 || token.length > MAX_TOKEN_LENGTH) throw invalid('malformed');
 
-  let header;
-  try {
-    header = decodeProtectedHeader(token);
-  } catch {
-    throw invalid('malformed');
-  }
-  if (Object.keys(header).some((k) => !ALLOWED_HEADER.has(k))) throw invalid('unexpected header');
-  if (header.alg !== SIGNING_ALG) throw invalid('algorithm');
-  if (header.typ !== LEASE_TOKEN_TYP) throw invalid('type');
+  const header = readStrictHeader(token, LEASE_TOKEN_TYP);
+  if ('refused' in header) throw invalid(header.refused);
   const kid = AgentIdSchema.safeParse(header.kid);
   if (!kid.success) throw invalid('key id');
   const agentId = kid.data;
@@ -69,19 +63,13 @@ export async function verifyLeaseToken(token: unknown, options: VerifyLeaseToken
   } catch {
     throw invalid('signature');
   }
-  let json: unknown;
-  try {
-    json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(payload));
-  } catch {
-    throw invalid('claims');
-  }
-  const claims = LeaseTokenClaimsSchema.safeParse(json);
+  const claims = LeaseTokenClaimsSchema.safeParse(parseJsonPayload(payload));
   if (!claims.success) throw invalid('claims');
   const { iss, sub, aud, iat, exp, jti } = claims.data;
   if (iss !== agentId || sub !== agentId) throw invalid('subject');
 
-  // Checked after the signature, so only the agent's own key can learn that
-  // it was revoked.
+  // Checked after the signature, so only whoever holds the agent's key
+  // learns that the agent was revoked.
   if (enrolled.revoked) throw new ProtocolError('PROTOCOL_AGENT_REVOKED', 'This agent has been revoked; enroll it again.', { agentId });
 
   if (aud !== options.audience) throw invalid('audience');
