@@ -79,7 +79,7 @@ const ROLE_TYPE: Record<KeyRole, 'public' | 'private'> = {
  * CryptoKey for one role, refusing a key of the wrong curve or kind. The
  * error never repeats the key.
  */
-export async function importKeyFor(role: KeyRole, key: CryptoKey | JWK | unknown): Promise<CryptoKey> {
+export async function importKeyFor(role: KeyRole, key: unknown): Promise<CryptoKey> {
   if (isCryptoKey(key)) {
     if (key.type !== ROLE_TYPE[role] || key.algorithm.name !== ROLE_ALGORITHM_NAME[role]) {
       throw new ProtocolError('PROTOCOL_KEY_INVALID', `The key is not a ${role.replace('-', ' ')} key.`, { role });
