@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { ResetDeskError } from '../errors';
 import { isCommonPassword } from './common-passwords';
@@ -29,12 +28,12 @@ export interface AdPasswordPolicy {
 }
 
 /**
- * k-anonymity lives in the adapter: it sends only the first five hex digits
- * of this SHA-1 to the range endpoint and compares the rest locally. The
- * password itself never leaves the domain.
+ * The shape bot/integrations/breached-passwords.ts implements. k-anonymity is
+ * the adapter's job: only the first five hex digits of the password's SHA-1
+ * leave the process.
  */
 export interface BreachedPasswordChecker {
-  isBreached(sha1HexUpper: string): Promise<boolean>;
+  check(password: string): Promise<{ breached: boolean }>;
 }
 
 export const passwordPolicyConfigSchema = z.object({
@@ -130,10 +129,9 @@ export async function checkNewPassword(input: CheckNewPasswordInput): Promise<Pa
   const config = resolveConfig(input.config);
   const violations = offlineViolations(input, config);
   if (violations.length > 0 || config.breachedCheck === undefined) return violations;
-  const sha1 = createHash('sha1').update(input.newPassword, 'utf8').digest('hex').toUpperCase();
   let breached: boolean;
   try {
-    breached = await config.breachedCheck.isBreached(sha1);
+    ({ breached } = await config.breachedCheck.check(input.newPassword));
   } catch {
     if (config.onBreachedCheckError === 'skip') return violations;
     throw new ResetDeskError('POLICY_CHECK_UNAVAILABLE', 'We could not check your password against known leaks just now. Please try again in a minute.');

@@ -1,5 +1,6 @@
 // Sample requests for the domain's specs, in any state, so each spec states
 // only what matters to it.
+import { ResetDeskError } from '../errors';
 import type { RequestState, ResetRequest } from './reset-request';
 
 export const T0 = new Date('2026-03-02T08:00:00.000Z');
@@ -41,4 +42,21 @@ export function sampleRequest(overrides: Partial<ResetRequest> = {}): ResetReque
 
 export function requestIn(state: RequestState, overrides: Partial<ResetRequest> = {}): ResetRequest {
   return sampleRequest({ state, ...overrides });
+}
+
+/** The typed error a call refuses with; fails the test if it does not refuse. */
+export function refusalOf(fn: () => unknown): ResetDeskError {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof ResetDeskError) return err;
+    throw err;
+  }
+  throw new Error('expected a ResetDeskError, but the call succeeded');
+}
+
+export async function asyncRefusalOf(promise: Promise<unknown>): Promise<ResetDeskError> {
+  const outcome = await promise.then(() => undefined, (err: unknown) => err);
+  if (outcome instanceof ResetDeskError) return outcome;
+  throw outcome ?? new Error('expected a ResetDeskError, but the call succeeded');
 }

@@ -1,10 +1,10 @@
-import { isResetDeskError, ResetDeskError } from '../errors';
+import { isResetDeskError } from '../errors';
 import { assertNoSecrets, auditEntryDraftSchema } from './audit';
 import {
   applyEvent, assertActsOn, canApply, createResetRequest, REQUEST_STATES, resetRequestSchema,
   type RequestState, type ResetEvent, type ResetEventType, type ResetRequest, type Transition,
 } from './reset-request';
-import { ALICE, APPROVER_ANN, at, HELPDESK_HANK, requestIn, sampleRequest, T0, TENANT } from './request-fixtures';
+import { ALICE, APPROVER_ANN, at, HELPDESK_HANK, refusalOf, requestIn, sampleRequest, T0, TENANT } from './request-fixtures';
 
 const EVENTS: { [K in ResetEventType]: Extract<ResetEvent, { type: K }> } = {
   verificationStarted: { type: 'verificationStarted', method: 'email' },
@@ -68,16 +68,6 @@ const GRAPH: Array<[RequestState, ResetEventType, RequestState]> = [
 ];
 const edge = (from: RequestState, type: ResetEventType) => GRAPH.find(([f, t]) => f === from && t === type)?.[2];
 
-function refusal(fn: () => unknown): ResetDeskError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ResetDeskError) return err;
-    throw err;
-  }
-  throw new Error('expected a ResetDeskError, but the call succeeded');
-}
-
 function run(request: ResetRequest, steps: Array<[ResetEvent, Date]>): { request: ResetRequest; audits: Transition['audit'][] } {
   const audits: Transition['audit'][] = [];
   let current = request;
@@ -95,7 +85,7 @@ describe('the reset request state graph', () => {
   test.each(matrix)('from %s, the event %s leads to %s (undefined = refused)', (state, type, to) => {
     const request = requestFor(state, type);
     if (to === undefined) {
-      const err = refusal(() => applyEvent(request, EVENTS[type], nowFor(type)));
+      const err = refusalOf(() => applyEvent(request, EVENTS[type], nowFor(type)));
       expect(err.code).toBe('REQUEST_ILLEGAL_TRANSITION');
       expect(err.details).toMatchObject({ from: state, event: type });
       expect(canApply(state, type)).toBe(false);
@@ -127,7 +117,7 @@ describe('the reset request state graph', () => {
     ['a request does not go back to verification', 'verified', 'verificationStarted'],
     ['a job running on an agent does not expire under it', 'applying', 'jobExpired'],
   ])('%s', (_why, state, type) => {
-    expect(refusal(() => applyEvent(requestFor(state, type), EVENTS[type], nowFor(type))).code).toBe('REQUEST_ILLEGAL_TRANSITION');
+    expect(refusalOf(() => applyEvent(requestFor(state, type), EVENTS[type], nowFor(type))).code).toBe('REQUEST_ILLEGAL_TRANSITION');
   });
 });
 
@@ -162,7 +152,7 @@ describe('a self-service reset', () => {
   test('stays in verification until the required number of distinct methods has passed', () => {
     const { request } = run(requestIn('verifying', { methodsRequired: 2 }), [[{ type: 'methodPassed', method: 'email' }, at(1)]]);
     expect(request.state).toBe('verifying');
-    expect(refusal(() => applyEvent(request, { type: 'methodPassed', method: 'email' }, at(2))).code).toBe('VERIFY_METHOD_ALREADY_PASSED');
+    expect(refusalOf(() => applyEvent(request, { type: 'methodPassed', method: 'email' }, at(2))).code).toBe('VERIFY_METHOD_ALREADY_PASSED');
     expect(applyEvent(request, { type: 'methodPassed', method: 'manager' }, at(2)).request.state).toBe('verified');
   });
 
@@ -189,7 +179,7 @@ describe('a self-service reset', () => {
   });
 
   test('verification cannot be waived when the policy asks for a method', () => {
-    expect(refusal(() => applyEvent(requestIn('started'), EVENTS.verificationWaived, at(1))).details).toMatchObject({ reason: 'verification_required' });
+    expect(refusalOf(() => applyEvent(requestIn('started'), EVENTS.verificationWaived, at(1))).details).toMatchObject({ reason: 'verification_required' });
   });
 
   test('rejected passwords are audited by rule, and the request waits for another try', () => {
@@ -199,33 +189,33 @@ describe('a self-service reset', () => {
   });
 
   test('an unlock has no password to reject', () => {
-    expect(refusal(() => applyEvent(requestIn('verified', { kind: 'unlock' }), EVENTS.passwordRejected, at(5))).details).toMatchObject({ reason: 'no_password_for_kind' });
+    expect(refusalOf(() => applyEvent(requestIn('verified', { kind: 'unlock' }), EVENTS.passwordRejected, at(5))).details).toMatchObject({ reason: 'no_password_for_kind' });
   });
 
   test('only the requester can cancel their request', () => {
-    expect(refusal(() => applyEvent(requestIn('verifying'), { type: 'cancelled', by: { type: 'user', id: 'aad-mallory' } }, at(5))).code).toBe('REQUEST_NOT_YOURS');
+    expect(refusalOf(() => applyEvent(requestIn('verifying'), { type: 'cancelled', by: { type: 'user', id: 'aad-mallory' } }, at(5))).code).toBe('REQUEST_NOT_YOURS');
     expect(applyEvent(requestIn('verifying'), { type: 'cancelled', by: { type: 'user', id: ALICE } }, at(5)).request).toMatchObject({ state: 'closed', resultCode: 'REQUEST_CANCELLED' });
   });
 
   test('someone else cannot act on the request', () => {
     expect(() => assertActsOn(sampleRequest(), ALICE)).not.toThrow();
-    expect(refusal(() => assertActsOn(sampleRequest(), 'aad-mallory')).code).toBe('REQUEST_NOT_YOURS');
+    expect(refusalOf(() => assertActsOn(sampleRequest(), 'aad-mallory')).code).toBe('REQUEST_NOT_YOURS');
   });
 });
 
 describe('deadlines', () => {
   test.each<ResetEventType>(['verificationStarted', 'methodPassed', 'approvalRequested', 'queued'])('a %s that arrives after the step has timed out is refused', (type) => {
     const state = edge('verified', type) ? 'verified' : edge('verifying', type) ? 'verifying' : 'started';
-    const err = refusal(() => applyEvent(requestIn(state, { expiresAt: at(10) }), EVENTS[type], at(10)));
+    const err = refusalOf(() => applyEvent(requestIn(state, { expiresAt: at(10) }), EVENTS[type], at(10)));
     expect(err.code).toBe('REQUEST_STEP_EXPIRED');
   });
 
   test('an approver answering after the approval window is too late', () => {
-    expect(refusal(() => applyEvent(requestIn('awaiting_approval', { expiresAt: at(30) }), EVENTS.approved, at(31))).code).toBe('REQUEST_STEP_EXPIRED');
+    expect(refusalOf(() => applyEvent(requestIn('awaiting_approval', { expiresAt: at(30) }), EVENTS.approved, at(31))).code).toBe('REQUEST_STEP_EXPIRED');
   });
 
   test('an agent cannot lease a job whose time is up', () => {
-    expect(refusal(() => applyEvent(requestIn('queued', { expiresAt: at(10) }), EVENTS.leased, at(10))).code).toBe('REQUEST_STEP_EXPIRED');
+    expect(refusalOf(() => applyEvent(requestIn('queued', { expiresAt: at(10) }), EVENTS.leased, at(10))).code).toBe('REQUEST_STEP_EXPIRED');
   });
 
   test('an agent result is accepted even after the deadline, because AD has already done it', () => {
@@ -235,7 +225,7 @@ describe('deadlines', () => {
   test.each<[ResetEventType, RequestState]>([['approvalExpired', 'awaiting_approval'], ['jobExpired', 'queued'], ['timedOut', 'verifying']])(
     'the sweeper cannot %s a request before its deadline',
     (type, state) => {
-      expect(refusal(() => applyEvent(requestIn(state, { expiresAt: at(10) }), EVENTS[type], at(9))).details).toMatchObject({ reason: 'deadline_not_reached' });
+      expect(refusalOf(() => applyEvent(requestIn(state, { expiresAt: at(10) }), EVENTS[type], at(9))).details).toMatchObject({ reason: 'deadline_not_reached' });
     },
   );
 
@@ -257,7 +247,7 @@ describe('deadlines', () => {
 
 describe('privileged accounts and approvals', () => {
   test('a privileged reset cannot be queued without an approval', () => {
-    expect(refusal(() => applyEvent(requestIn('verified', { privileged: true }), EVENTS.queued, at(5))).details).toMatchObject({ reason: 'approval_required' });
+    expect(refusalOf(() => applyEvent(requestIn('verified', { privileged: true }), EVENTS.queued, at(5))).details).toMatchObject({ reason: 'approval_required' });
   });
 
   test('a privileged reset, once approved, is queued', () => {
@@ -271,14 +261,14 @@ describe('privileged accounts and approvals', () => {
   });
 
   test('an approver cannot approve their own request', () => {
-    const err = refusal(() => applyEvent(requestIn('awaiting_approval'), { type: 'approved', by: ALICE, expiresAt: at(50) }, at(5)));
+    const err = refusalOf(() => applyEvent(requestIn('awaiting_approval'), { type: 'approved', by: ALICE, expiresAt: at(50) }, at(5)));
     expect(err.code).toBe('APPROVAL_SELF');
   });
 
   test('a helpdesk member cannot approve a request they started for a caller', () => {
     const request = requestIn('awaiting_approval', { requestedBy: HELPDESK_HANK });
-    expect(refusal(() => applyEvent(request, { type: 'approved', by: HELPDESK_HANK, expiresAt: at(50) }, at(5))).code).toBe('APPROVAL_SELF');
-    expect(refusal(() => applyEvent(request, { type: 'denied', by: HELPDESK_HANK }, at(5))).code).toBe('APPROVAL_SELF');
+    expect(refusalOf(() => applyEvent(request, { type: 'approved', by: HELPDESK_HANK, expiresAt: at(50) }, at(5))).code).toBe('APPROVAL_SELF');
+    expect(refusalOf(() => applyEvent(request, { type: 'denied', by: HELPDESK_HANK }, at(5))).code).toBe('APPROVAL_SELF');
   });
 
   test('a denied request ends, with the reason recorded', () => {
@@ -287,7 +277,7 @@ describe('privileged accounts and approvals', () => {
 
   test('a status check goes to the agent without approval, even for a privileged account', () => {
     const request = requestIn('verified', { kind: 'status', privileged: true });
-    expect(refusal(() => applyEvent(request, EVENTS.approvalRequested, at(5))).details).toMatchObject({ reason: 'status_needs_no_approval' });
+    expect(refusalOf(() => applyEvent(request, EVENTS.approvalRequested, at(5))).details).toMatchObject({ reason: 'status_needs_no_approval' });
     expect(applyEvent(request, EVENTS.queued, at(5)).request.state).toBe('queued');
   });
 });
@@ -300,17 +290,17 @@ describe('starting a request', () => {
   });
 
   test('a helpdesk member cannot start a request for themselves', () => {
-    expect(refusal(() => createResetRequest({ ...base, requestedBy: ALICE }, T0)).code).toBe('HELPDESK_SELF');
+    expect(refusalOf(() => createResetRequest({ ...base, requestedBy: ALICE }, T0)).code).toBe('HELPDESK_SELF');
   });
 
   test('a helpdesk request always verifies the caller, and cannot skip it later', () => {
-    expect(refusal(() => createResetRequest({ ...base, requestedBy: HELPDESK_HANK, methodsRequired: 0 }, T0)).code).toBe('REQUEST_INVALID');
+    expect(refusalOf(() => createResetRequest({ ...base, requestedBy: HELPDESK_HANK, methodsRequired: 0 }, T0)).code).toBe('REQUEST_INVALID');
     const request = requestIn('started', { requestedBy: HELPDESK_HANK, methodsRequired: 0 });
-    expect(refusal(() => applyEvent(request, EVENTS.verificationWaived, at(1))).details).toMatchObject({ reason: 'helpdesk_must_verify_caller' });
+    expect(refusalOf(() => applyEvent(request, EVENTS.verificationWaived, at(1))).details).toMatchObject({ reason: 'helpdesk_must_verify_caller' });
   });
 
   test('bad details are refused with the fields named and nothing created', () => {
-    const err = refusal(() => createResetRequest({ ...base, subject: { ...base.subject, onPremisesSid: 'alice' } }, T0));
+    const err = refusalOf(() => createResetRequest({ ...base, subject: { ...base.subject, onPremisesSid: 'alice' } }, T0));
     expect(err.code).toBe('REQUEST_INVALID');
     expect(err.details.fields).toBe('subject.onPremisesSid');
   });
@@ -331,7 +321,7 @@ describe('audit entries from transitions', () => {
   });
 
   test('every refusal is a typed error with a user-safe message', () => {
-    const err = refusal(() => applyEvent(requestIn('succeeded'), EVENTS.cancelled, at(5)));
+    const err = refusalOf(() => applyEvent(requestIn('succeeded'), EVENTS.cancelled, at(5)));
     expect(isResetDeskError(err, 'REQUEST_ILLEGAL_TRANSITION')).toBe(true);
     expect(err.message).toBe('This step is over or not possible any more; nothing was changed.');
   });
