@@ -7,9 +7,7 @@ import type { Queryable } from './engine';
 import { consumeEnrollmentCodeInTx } from './enrollment-codes';
 import { iso, jsonParam, toAgent } from './rows';
 import type { Agent, AuditEntryInput, NewAgent } from './types';
-import { newAgentSchema, parseInput } from './validation';
-
-const isUuid = (id: string): boolean => z.uuid().safeParse(id).success;
+import { newAgentSchema, isUuid, parseInput } from './validation';
 
 async function insertAgentInTx(tx: Queryable, a: z.output<typeof newAgentSchema>, now: Date): Promise<Agent> {
   const rows = await tx.query(

@@ -5,7 +5,7 @@ import type { StoreContext } from './context';
 import type { Queryable } from './engine';
 import { iso, toApproval } from './rows';
 import type { Approval, AuditEntryInput, NewApproval } from './types';
-import { newApprovalSchema, parseInput } from './validation';
+import { isUuid, newApprovalSchema, parseInput } from './validation';
 
 export async function insertApprovalInTx(tx: Queryable, a: NewApproval, now: Date): Promise<Approval> {
   const rows = await tx.query(
@@ -32,6 +32,7 @@ export async function recordApproval(ctx: StoreContext, input: NewApproval, audi
 }
 
 export async function listApprovals(ctx: StoreContext, requestId: string): Promise<Approval[]> {
-  const rows = await ctx.db.query('SELECT * FROM approvals WHERE request_id::text = $1 ORDER BY decided_at, id', [requestId]);
+  if (!isUuid(requestId)) return [];
+  const rows = await ctx.db.query('SELECT * FROM approvals WHERE request_id = $1 ORDER BY decided_at, id', [requestId]);
   return rows.map(toApproval);
 }

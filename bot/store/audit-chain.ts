@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { AuditActor, AuditChainReport, AuditEntry, JsonValue } from './types';
+import type { AuditChainReport, AuditEntry, JsonValue } from './types';
 
 export const GENESIS_HASH = '0'.repeat(64);
 
@@ -15,14 +15,7 @@ export function canonicalJson(value: JsonValue | undefined): string {
   return JSON.stringify(value);
 }
 
-export interface AuditContent {
-  seq: number;
-  at: Date;
-  actor: AuditActor;
-  action: string;
-  requestId: string | null;
-  details: Record<string, JsonValue>;
-}
+export type AuditContent = Omit<AuditEntry, 'prevHash' | 'hash'>;
 
 export function computeAuditHash(prevHash: string, entry: AuditContent): string {
   const body = canonicalJson({

@@ -5,9 +5,8 @@ import type { StoreContext } from './context';
 import { iso, toChallenge } from './rows';
 import { hashChallengeCode, newCodeSalt } from './secret-hash';
 import type { Challenge, ChallengeAttempt, ChallengeStatus, NewChallenge } from './types';
-import { closedChallengeStatusSchema, newChallengeSchema, parseInput } from './validation';
+import { closedChallengeStatusSchema, newChallengeSchema, isUuid, parseInput } from './validation';
 
-const isUuid = (id: string): boolean => z.uuid().safeParse(id).success;
 const codeParam = z.string().min(1).max(4096);
 
 function notFound(id: string): ResetDeskError {

@@ -1,19 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
 import { ResetDeskError } from '../errors';
 import { appendAuditInTx, validateAudit } from './audit-log';
 import { JOB_QUEUED_CHANNEL, type StoreContext } from './context';
 import type { Queryable } from './engine';
 import { iso, jsonParam, toJob } from './rows';
 import type { AuditEntryInput, JobCompletion, NewJob, WritebackJob } from './types';
-import { jobCompletionSchema, leaseSchema, newJobSchema, parseInput } from './validation';
+import { jobCompletionSchema, leaseSchema, newJobSchema, isUuid, parseInput } from './validation';
 
 // The writeback queue. Rules live in SQL so that several bot replicas sharing
 // one PostgreSQL stay correct: SKIP LOCKED hands each job to one leaser, the
 // lease owner check guards completion, and a CHECK constraint refuses any
 // ended job that still carries its sealed payload.
-
-const isUuid = (id: string): boolean => z.uuid().safeParse(id).success;
 
 export function validateNewJob(input: NewJob): NewJob {
   return parseInput(newJobSchema, input, 'writeback job');

@@ -117,6 +117,8 @@ export async function openPostgresEngine(connectionString: string, logger?: Logg
 
   async function transaction<T>(lockKey: number | null, fn: (tx: Queryable) => Promise<T>): Promise<T> {
     const client = await pool.connect();
+    // A session whose ROLLBACK failed is in an unknown state: destroy it rather than pool it.
+    let broken: Error | undefined;
     try {
       await client.query('BEGIN');
       if (lockKey !== null) await client.query('SELECT pg_advisory_xact_lock($1)', [lockKey]);
@@ -124,10 +126,12 @@ export async function openPostgresEngine(connectionString: string, logger?: Logg
       await client.query('COMMIT');
       return result;
     } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
+      await client.query('ROLLBACK').catch((rollbackErr: Error) => {
+        broken = rollbackErr;
+      });
       throw err;
     } finally {
-      client.release();
+      client.release(broken);
     }
   }
 

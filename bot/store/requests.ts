@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
 import { ResetDeskError } from '../errors';
 import { appendAuditInTx, validateAudit } from './audit-log';
 import type { StoreContext } from './context';
@@ -9,11 +8,9 @@ import { insertJobInTx, validateNewJob } from './jobs';
 import { hashStepToken } from './secret-hash';
 import { iso, jsonParam, toRequest } from './rows';
 import type { AuditEntryInput, NewResetRequest, RequestPatch, ResetRequest, TransitionOptions } from './types';
-import { newApprovalSchema, newRequestSchema, parseInput, requestPatchSchema } from './validation';
+import { newApprovalSchema, newRequestSchema, isUuid, parseInput, requestPatchSchema } from './validation';
 
 const FINISHED_STATES = ['denied', 'expired', 'succeeded', 'failed', 'closed'];
-
-const isUuid = (id: string): boolean => z.uuid().safeParse(id).success;
 
 export async function createRequest(ctx: StoreContext, input: NewResetRequest, audit: AuditEntryInput): Promise<ResetRequest> {
   const r = parseInput(newRequestSchema, input, 'reset request');

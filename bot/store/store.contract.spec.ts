@@ -45,7 +45,9 @@ async function rowCount(store: Store, table: string): Promise<number> {
   return Number(rows[0]!.n);
 }
 
-describe.each(testEngines())('the store on %s', (engine: StoreEngineKind) => {
+const ENGINES = testEngines();
+
+describe.each(ENGINES)('the store on %s', (engine: StoreEngineKind) => {
   const clock = createTestClock();
   let ts: TestStore;
   let store: Store;
@@ -538,7 +540,7 @@ describe('the store on PGlite with a data folder', () => {
   });
 });
 
-describe.each(testEngines().filter((e) => e === 'postgres'))('the store on %s with several replicas', () => {
+(ENGINES.includes('postgres') ? describe : describe.skip)('the store on PostgreSQL with several replicas', () => {
   it('replicas starting at the same moment migrate the database once, without errors', async () => {
     const scratch = await createScratchDatabase();
     try {

@@ -128,6 +128,9 @@ export const auditQuerySchema = z.object({
   limit: z.number().int().min(1).max(10_000).optional(),
 }).strict();
 
+/** Ids are uuids; anything else cannot name a row, so lookups answer 'not found' without asking the database. */
+export const isUuid = (value: string): boolean => uuid.safeParse(value).success;
+
 export function parseInput<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
