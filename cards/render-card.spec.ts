@@ -1,5 +1,5 @@
 import { isResetDeskError } from '../bot/errors';
-import { assertSafeCard, cardAttachment, cardTemplate } from './render-card';
+import { assertSafeCard, cardAttachment, cardInvokeResponse, cardTemplate } from './render-card';
 
 const base = { type: 'AdaptiveCard', version: '1.5' };
 
@@ -45,5 +45,10 @@ describe('rendering a card template', () => {
   it('wraps a card as the attachment Bot Framework expects', () => {
     const card = { type: 'AdaptiveCard' as const, version: '1.5' as const, body: [] };
     expect(cardAttachment(card)).toEqual({ contentType: 'application/vnd.microsoft.card.adaptive', content: card });
+  });
+
+  it('wraps a card as the invoke response that replaces the clicked card', () => {
+    const card = { type: 'AdaptiveCard' as const, version: '1.5' as const, body: [] };
+    expect(cardInvokeResponse(card)).toEqual({ statusCode: 200, type: 'application/vnd.microsoft.card.adaptive', value: card });
   });
 });

@@ -28,6 +28,15 @@ export function cardAttachment(card: AdaptiveCard): { contentType: typeof ADAPTI
   return { contentType: ADAPTIVE_CARD_CONTENT_TYPE, content: card };
 }
 
+/**
+ * The body of the HTTP 200 a bot answers an `adaptiveCard/action` invoke
+ * with when the clicked card is to be replaced; Teams shows `value` in place
+ * of the card, which is also how a card with a typed password leaves the screen.
+ */
+export function cardInvokeResponse(card: AdaptiveCard): { statusCode: 200; type: typeof ADAPTIVE_CARD_CONTENT_TYPE; value: AdaptiveCard } {
+  return { statusCode: 200, type: ADAPTIVE_CARD_CONTENT_TYPE, value: card };
+}
+
 /** Prepares a template once; the returned function expands it for each card sent. */
 export function cardTemplate<View extends object>(payload: object, name: string): (view: View) => AdaptiveCard {
   const template = new Template(payload);
