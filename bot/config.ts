@@ -48,7 +48,7 @@ const guid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const optionalGuid = optionalString.refine((v) => v === undefined || guid.test(v), 'must be a GUID');
 
 const envSchema = z.object({
-  PORT: int(3978, 1, 65535),
+  PORT: int(3978, 0, 65535),
   HOST: optionalString,
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional().default('info'),
   RESETDESK_DEV_MODE: bool(false),
