@@ -4,8 +4,8 @@ import { ResetDeskError } from '../errors';
 import type { StoreContext } from './context';
 import { iso, toChallenge } from './rows';
 import { hashChallengeCode, newCodeSalt } from './secret-hash';
-import type { Challenge, ChallengeAttempt, ChallengeStatus, NewChallenge } from './types';
-import { closedChallengeStatusSchema, newChallengeSchema, isUuid, parseInput } from './validation';
+import type { Challenge, ChallengeAttempt, ChallengeState, ChallengeStatus, NewChallenge } from './types';
+import { challengeStateSchema, closedChallengeStatusSchema, newChallengeSchema, isUuid, parseInput } from './validation';
 
 const codeParam = z.string().min(1).max(4096);
 
@@ -16,16 +16,17 @@ function notFound(id: string): ResetDeskError {
 export async function createChallenge(ctx: StoreContext, input: NewChallenge): Promise<Challenge> {
   const c = parseInput(newChallengeSchema, input, 'verification challenge');
   const now = iso(ctx.now());
-  const salt = c.code ? newCodeSalt() : null;
+  const salt = c.code ? newCodeSalt() : (c.codeSalt ?? null);
+  const hash = c.code && salt ? hashChallengeCode(c.code, salt) : (c.codeHash ?? null);
   const rows = await ctx.db.query(
     `INSERT INTO verification_challenges (id, request_id, method, masked_target, code_hash, code_salt, attempts, max_attempts,
-       expires_at, last_sent_at, send_count, status, created_at, updated_at)
-     VALUES ($1, $2, $3, $4, $5, $6, 0, $7, $8::timestamptz, $9::timestamptz, $10, 'pending', $11::timestamptz, $11::timestamptz)
+       expires_at, last_sent_at, send_count, status, created_at, updated_at, target_ref, digits)
+     VALUES ($1, $2, $3, $4, $5, $6, 0, $7, $8::timestamptz, $9::timestamptz, $10, 'pending', $11::timestamptz, $11::timestamptz, $12, $13)
      RETURNING *`,
     [
       c.id ?? randomUUID(), c.requestId, c.method, c.maskedTarget ?? null,
-      c.code && salt ? hashChallengeCode(c.code, salt) : null, salt, c.maxAttempts, iso(c.expiresAt),
-      c.code ? now : null, c.code ? 1 : 0, now,
+      hash, salt, c.maxAttempts, iso(c.expiresAt),
+      hash ? now : null, hash ? 1 : 0, now, c.targetRef ?? null, c.digits ?? null,
     ],
   );
   return toChallenge(rows[0]!);
@@ -92,4 +93,25 @@ export async function replaceChallengeCode(ctx: StoreContext, id: string, code: 
   const current = await getChallenge(ctx, id);
   if (!current) throw notFound(id);
   throw new ResetDeskError('STORE_CHALLENGE_CLOSED', 'This verification step is already over.', { challengeId: id, status: current.status });
+}
+
+export async function saveChallengeState(
+  ctx: StoreContext,
+  id: string,
+  expected: { attempts: number; sendCount: number },
+  next: ChallengeState,
+): Promise<Challenge> {
+  const n = parseInput(challengeStateSchema, next, 'challenge state');
+  if (!isUuid(id)) throw notFound(id);
+  const rows = await ctx.db.query(
+    `UPDATE verification_challenges
+        SET status = $4, attempts = $5, code_hash = $6, code_salt = $7, expires_at = $8::timestamptz,
+            send_count = $9, last_sent_at = $10::timestamptz, updated_at = $11::timestamptz
+      WHERE id = $1 AND status = 'pending' AND attempts = $2 AND send_count = $3 RETURNING *`,
+    [id, expected.attempts, expected.sendCount, n.status, n.attempts, n.codeHash, n.codeSalt, iso(n.expiresAt),
+      n.sendCount, n.lastSentAt ? iso(n.lastSentAt) : null, iso(ctx.now())],
+  );
+  if (rows[0]) return toChallenge(rows[0]);
+  if (!(await getChallenge(ctx, id))) throw notFound(id);
+  throw new ResetDeskError('STORE_VERSION_CONFLICT', 'This verification step changed in the meantime. Please try again.', { challengeId: id });
 }

@@ -142,6 +142,16 @@ CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log
   FOR EACH STATEMENT EXECUTE FUNCTION audit_log_refuse_change();
 `,
   },
+  {
+    version: 2,
+    name: 'challenges saved as the domain computes them',
+    // The domain hashes codes itself (salt + server pepper) and names the
+    // manager who must confirm; the store keeps what it is given.
+    sql: `
+ALTER TABLE verification_challenges ADD COLUMN target_ref text;
+ALTER TABLE verification_challenges ADD COLUMN digits integer CHECK (digits BETWEEN 6 AND 8);
+`,
+  },
 ];
 
 export interface MigrationReport {

@@ -72,6 +72,7 @@ export async function openStore(options: OpenStoreOptions = {}): Promise<Store> 
     recordChallengeAttempt: (id) => challenges.recordChallengeAttempt(ctx, id),
     setChallengeStatus: (id, status) => challenges.setChallengeStatus(ctx, id, status),
     replaceChallengeCode: (id, code, expiresAt) => challenges.replaceChallengeCode(ctx, id, code, expiresAt),
+    saveChallengeState: (id, expected, next) => challenges.saveChallengeState(ctx, id, expected, next),
 
     saveConversationReference: (tenantId, aadObjectId, ref) => conversations.saveConversationReference(ctx, tenantId, aadObjectId, ref),
     getConversationReference: (tenantId, aadObjectId) => conversations.getConversationReference(ctx, tenantId, aadObjectId),

@@ -58,6 +58,8 @@ export function toChallenge(r: Row): Challenge {
     lastSentAt: dateOrNull(r.last_sent_at),
     sendCount: Number(r.send_count),
     status: r.status as Challenge['status'],
+    targetRef: strOrNull(r.target_ref),
+    digits: r.digits === null || r.digits === undefined ? null : Number(r.digits),
     createdAt: date(r.created_at),
     updatedAt: date(r.updated_at),
   };

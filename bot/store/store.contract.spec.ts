@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isResetDeskError } from '../errors';
 import { engineOf, openStore } from './open-store';
-import { runMigrations } from './migrations';
+import { MIGRATIONS, runMigrations } from './migrations';
 import { challengeCodeMatches, stepTokenMatches } from './secret-hash';
 import { createScratchDatabase, createTestClock, createTestStore, dumpAllTables, superuserQuery, testEngines, type TestStore } from './testing';
 import type { AuditEntryInput, NewAgent, NewResetRequest, Store, StoreEngineKind } from './types';
@@ -85,7 +85,7 @@ describe.each(ENGINES)('the store on %s', (engine: StoreEngineKind) => {
       const before = await dumpAllTables(store);
       const report = await runMigrations(engineOf(store));
       expect(report.applied).toEqual([]);
-      expect(report.current).toBe(1);
+      expect(report.current).toBe(MIGRATIONS.length);
       expect(await dumpAllTables(store)).toBe(before);
     });
 
@@ -239,6 +239,25 @@ describe.each(ENGINES)('the store on %s', (engine: StoreEngineKind) => {
       await expectCode(store.setChallengeStatus(c.id, 'failed'), 'STORE_CHALLENGE_CLOSED');
       expect((await store.recordChallengeAttempt(c.id)).counted).toBe(false);
       expect(await store.listChallenges(r.id)).toEqual([expect.objectContaining({ id: c.id, status: 'passed' })]);
+    });
+
+    it('a challenge hashed by the domain is kept as given, and two answers cannot use the same try', async () => {
+      const r = await created(store);
+      const hash = 'a'.repeat(64);
+      const c = await store.createChallenge({ requestId: r.id, method: 'manager', targetRef: 'aad-manager', maxAttempts: 1, expiresAt: minutesFromNow(10) });
+      expect(c).toMatchObject({ targetRef: 'aad-manager', codeHash: null });
+      const e = await store.createChallenge({ requestId: r.id, method: 'email', codeHash: hash, codeSalt: 'salt-salt-salt', digits: 8, maxAttempts: 5, expiresAt: minutesFromNow(10) });
+      expect(e).toMatchObject({ codeHash: hash, codeSalt: 'salt-salt-salt', digits: 8, sendCount: 1, attempts: 0 });
+      const next = { status: 'pending' as const, attempts: 1, codeHash: hash, codeSalt: 'salt-salt-salt', expiresAt: e.expiresAt, sendCount: 1, lastSentAt: e.lastSentAt };
+      const results = await Promise.allSettled([
+        store.saveChallengeState(e.id, { attempts: 0, sendCount: 1 }, next),
+        store.saveChallengeState(e.id, { attempts: 0, sendCount: 1 }, next),
+      ]);
+      expect(results.filter((x) => x.status === 'fulfilled')).toHaveLength(1);
+      const rejected = results.find((x) => x.status === 'rejected') as PromiseRejectedResult;
+      expect(rejected.reason).toMatchObject({ code: 'STORE_VERSION_CONFLICT' });
+      expect((await store.getChallenge(e.id))?.attempts).toBe(1);
+      await expectCode(store.createChallenge({ requestId: r.id, method: 'sms', code: '123456', codeHash: hash, codeSalt: 'salt-salt-salt', maxAttempts: 5, expiresAt: minutesFromNow(10) }), 'STORE_INVALID_INPUT');
     });
   });
 
@@ -547,7 +566,7 @@ describe('the store on PGlite with a data folder', () => {
       const stores = await Promise.all(Array.from({ length: 4 }, () => openStore({ databaseUrl: scratch.databaseUrl })));
       try {
         const rows = await superuserQuery<{ version: number }>(stores[0]!, 'SELECT version FROM schema_migrations');
-        expect(rows.map((r) => Number(r.version))).toEqual([1]);
+        expect(rows.map((r) => Number(r.version))).toEqual(MIGRATIONS.map((m) => m.version));
       } finally {
         await Promise.all(stores.map((s) => s.close()));
       }

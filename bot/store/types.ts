@@ -116,8 +116,23 @@ export interface Challenge {
   lastSentAt: Date | null;
   sendCount: number;
   status: ChallengeStatus;
+  /** Who must answer, for methods that name someone (the manager's AAD id). */
+  targetRef: string | null;
+  /** Length of the code, for code methods. */
+  digits: number | null;
   createdAt: Date;
   updatedAt: Date;
+}
+
+/** The mutable part of a challenge, as the domain's verification methods compute it. */
+export interface ChallengeState {
+  status: ChallengeStatus;
+  attempts: number;
+  codeHash: string | null;
+  codeSalt: string | null;
+  expiresAt: Date;
+  sendCount: number;
+  lastSentAt: Date | null;
 }
 
 export interface NewChallenge {
@@ -127,6 +142,11 @@ export interface NewChallenge {
   maskedTarget?: string | null;
   /** The raw one-time code that was (or is about to be) sent; only a salted hash is stored. */
   code?: string | null;
+  /** Or a hash the domain computed already (salted and peppered), with its salt. */
+  codeHash?: string;
+  codeSalt?: string;
+  targetRef?: string | null;
+  digits?: number;
   maxAttempts: number;
   expiresAt: Date;
 }
@@ -289,6 +309,12 @@ export interface Store {
   recordChallengeAttempt(id: string): Promise<ChallengeAttempt>;
   setChallengeStatus(id: string, status: Exclude<ChallengeStatus, 'pending'>): Promise<Challenge>;
   replaceChallengeCode(id: string, code: string, expiresAt: Date): Promise<Challenge>;
+  /**
+   * Saves a challenge's new state only if its attempts and send count are
+   * still what the caller read, so two parallel answers cannot both use the
+   * same try. Throws STORE_VERSION_CONFLICT otherwise, changing nothing.
+   */
+  saveChallengeState(id: string, expected: { attempts: number; sendCount: number }, next: ChallengeState): Promise<Challenge>;
 
   saveConversationReference(tenantId: string, aadObjectId: string, reference: Record<string, JsonValue>): Promise<void>;
   getConversationReference(tenantId: string, aadObjectId: string): Promise<ConversationReferenceRecord | null>;

@@ -63,8 +63,24 @@ export const newChallengeSchema = z.object({
   method: z.enum(VERIFICATION_METHODS),
   maskedTarget: z.string().max(256).nullable().optional(),
   code: secret.nullable().optional(),
+  codeHash: z.string().regex(/^[0-9a-f]{64}$/).optional(),
+  codeSalt: z.string().min(8).max(128).optional(),
+  targetRef: id.nullable().optional(),
+  digits: z.number().int().min(6).max(8).optional(),
   maxAttempts: z.number().int().min(1).max(100),
   expiresAt: date,
+}).strict()
+  .refine((c) => !(c.code && c.codeHash), 'give either a code or its hash, not both')
+  .refine((c) => (c.codeHash === undefined) === (c.codeSalt === undefined), 'codeHash and codeSalt go together');
+
+export const challengeStateSchema = z.object({
+  status: z.enum(CHALLENGE_STATUSES),
+  attempts: z.number().int().min(0).max(100),
+  codeHash: z.string().regex(/^[0-9a-f]{64}$/).nullable(),
+  codeSalt: z.string().min(8).max(128).nullable(),
+  expiresAt: date,
+  sendCount: z.number().int().min(0).max(100),
+  lastSentAt: date.nullable(),
 }).strict();
 
 export const closedChallengeStatusSchema = z.enum(CHALLENGE_STATUSES).exclude(['pending']);
