@@ -32,6 +32,17 @@ export const InspectReportSchema = z.strictObject({
   passwordExpiresAt: z.iso.datetime({ offset: true }).nullable(),
   privileged: z.boolean(),
   inScope: z.boolean(),
+  /**
+   * The account's effective AD password policy (domain or fine-grained), so
+   * the bot can pre-check a new password exactly as AD will.
+   */
+  policy: z
+    .strictObject({
+      minLength: z.number().int().min(0).max(256),
+      complexity: z.boolean(),
+      historyLength: z.number().int().min(0).max(1024),
+    })
+    .optional(),
 });
 export type InspectReport = z.infer<typeof InspectReportSchema>;
 
