@@ -1,0 +1,172 @@
+// The composition root: builds every part from the validated configuration
+// and wires them together. Tests build the same app with a few parts pointed
+// elsewhere (a fake Graph over real HTTPS, a scratch database).
+import { readFileSync } from 'node:fs';
+import type { Server } from 'restify';
+import { createLogger, type Logger } from './log';
+import type { BotConfig } from './config';
+import { createMetrics, type BotMetrics } from './metrics';
+import { createServer, listen, type RouteGroup } from './http/server';
+import { createAdapter } from './teams/adapter';
+import { ResetDeskBot } from './teams/resetdesk-bot';
+import { createCardMessenger } from './teams/card-messenger';
+import { openStore, type Store } from './store';
+import { createGraphDirectory } from './graph/graph-directory';
+import { createHttpSmsSender } from './integrations/sms-sender';
+import { createPwnedPasswordsClient } from './integrations/breached-passwords';
+import { SelfServiceJourney, type JobFinished } from './journey/self-service';
+import type { PeopleDirectory, WritebackPort } from './journey/ports';
+import { buildManagerConfirmCard, type AdaptiveCard } from '../cards';
+import { createEmailMethod } from './domain/verification/email-method';
+import { createSmsMethod } from './domain/verification/sms-method';
+import { createManagerMethod } from './domain/verification/manager-method';
+import { type CodeVerificationMethod } from './domain/verification/code-method';
+import { DEFAULT_CODE_POLICY, codePolicySchema } from './domain/verification/one-time-code';
+import { DEFAULT_VERIFICATION_POLICY, verificationPolicySchema } from './domain/verification/verification-policy';
+import type { VerificationMethod } from './domain/verification/verification-method';
+import type { VerificationMethodName } from './domain/verification/method-name';
+import { passwordPolicyConfigSchema } from './domain/password-policy';
+import { DEFAULT_APPROVAL_CONFIG } from './domain/approval-policy';
+import { createHash } from 'node:crypto';
+
+/** The writeback channel as the app uses it: the journey's port plus result delivery. */
+export interface AppWriteback extends WritebackPort {
+  onJobFinished(listener: (event: JobFinished) => Promise<void>): void;
+  start?(): Promise<void>;
+  stop?(): Promise<void>;
+  routes?: RouteGroup[];
+}
+
+export interface AppParts {
+  store?: Store;
+  people?: PeopleDirectory & { ping?: () => Promise<void> };
+  writeback: AppWriteback | ((store: Store, logger: Logger, metrics: BotMetrics) => Promise<AppWriteback>);
+  now?: () => Date;
+  logger?: Logger;
+}
+
+export interface App {
+  server: Server;
+  store: Store;
+  journey: SelfServiceJourney;
+  metrics: BotMetrics;
+  listen(): Promise<{ port: number; url: string }>;
+  close(): Promise<void>;
+}
+
+export async function createApp(config: BotConfig, parts: AppParts): Promise<App> {
+  const logger = parts.logger ?? createLogger({ level: config.logLevel });
+  const now = parts.now ?? (() => new Date());
+  const metrics = createMetrics();
+  const ownsStore = !parts.store;
+  const store = parts.store ?? (await openStore({ databaseUrl: config.storage.databaseUrl, dataDir: config.storage.dataDir, now, logger }));
+  const people = parts.people ?? createGraphDirectory(
+    {
+      tenantId: config.graph.tenantId,
+      clientId: config.graph.clientId ?? '',
+      clientSecret: config.graph.clientSecret ?? '',
+      authorityHost: config.graph.authorityHost,
+      baseUrl: config.graph.baseUrl,
+      timeoutMs: config.graph.timeoutMs,
+      ...(config.graph.caFile ? { ca: readFileSync(config.graph.caFile, 'utf8') } : {}),
+    },
+    { logger },
+  );
+  const writeback = typeof parts.writeback === 'function' ? await parts.writeback(store, logger, metrics) : parts.writeback;
+
+  const adapter = createAdapter(config, logger);
+  const messenger = createCardMessenger(adapter, store, config.bot.appId);
+  // The pepper keys code hashes; derived to the 32 bytes the domain wants whatever its length.
+  const pepper = createHash('sha256').update(config.codePepper).digest();
+  const codePolicy = codePolicySchema.parse({ ...DEFAULT_CODE_POLICY });
+
+  let journey: SelfServiceJourney | undefined;
+  const methods: Partial<Record<VerificationMethodName, VerificationMethod | CodeVerificationMethod>> = {};
+  if (config.mailFrom) {
+    const from = config.mailFrom;
+    methods.email = createEmailMethod({
+      mail: { sendMail: (m) => people.sendMail(from, m.to, m.subject, { contentType: 'text', content: m.text }) },
+      pepper,
+      policy: codePolicy,
+    });
+  }
+  if (config.sms) methods.sms = createSmsMethod({ sms: createHttpSmsSender({ url: config.sms.url, apiKey: config.sms.apiKey }, { logger }), pepper, policy: codePolicy });
+  methods.manager = createManagerMethod({
+    notifier: {
+      async notifyManager(notice) {
+        const card: AdaptiveCard = buildManagerConfirmCard({
+          requestId: notice.requestId,
+          stepToken: journey!.managerToken(notice.challengeId),
+          requesterName: notice.subjectDisplayName,
+          accountName: notice.subjectDisplayName,
+          operation: notice.kind === 'unlock' ? 'unlock' : notice.kind === 'change' ? 'change' : 'reset',
+          askedAt: now(),
+        });
+        const sent = await messenger.sendCardToPerson(notice.tenantId, notice.managerAadId, card);
+        if (!sent) throw new Error('manager not reachable in Teams');
+      },
+    },
+  });
+
+  journey = new SelfServiceJourney({
+    store,
+    people,
+    writeback,
+    messenger,
+    methods,
+    config: {
+      verificationPolicy: verificationPolicySchema.parse({
+        methodsRequired: { ...DEFAULT_VERIFICATION_POLICY.methodsRequired, reset: config.methodsRequired, unlock: config.methodsRequired, status: config.methodsRequired },
+        methodsRequiredPrivileged: { ...DEFAULT_VERIFICATION_POLICY.methodsRequiredPrivileged, reset: config.methodsRequiredPrivileged, unlock: config.methodsRequiredPrivileged },
+      }),
+      passwordPolicy: passwordPolicyConfigSchema.parse({
+        minLength: config.passwordMinLength,
+        ...(config.pwnedRangeUrl ? { breachedCheck: createPwnedPasswordsClient({ endpoint: config.pwnedRangeUrl }, { logger }) } : {}),
+      }),
+      approval: DEFAULT_APPROVAL_CONFIG,
+      approverGroupId: config.groups.approvers,
+      approverChannel: undefined,
+      afterReset: config.afterReset,
+      mailFrom: config.mailFrom,
+      jobTtlMs: config.jobTtlSeconds * 1000,
+      inspectTimeoutMs: 10_000,
+      codeDigits: codePolicy.digits,
+      pepper,
+    },
+    now,
+    logger,
+    metrics,
+  });
+  writeback.onJobFinished((event) => journey!.onJobFinished(event));
+
+  const bot = new ResetDeskBot({ journey, store, tenantId: config.tenantId, logger });
+  const server = createServer({
+    adapter,
+    onTurn: (context) => bot.run(context),
+    logger,
+    metrics,
+    readiness: [
+      { name: 'store', check: () => store.ping() },
+      ...(people.ping ? [{ name: 'graph', check: () => people.ping!() }] : []),
+    ],
+    routes: writeback.routes ?? [],
+  });
+
+  return {
+    server,
+    store,
+    journey,
+    metrics,
+    async listen() {
+      const address = await listen(server, config.port, config.host);
+      await writeback.start?.();
+      logger.info({ port: address.port }, 'ResetDesk bot service listening');
+      return address;
+    },
+    async close() {
+      await writeback.stop?.();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      if (ownsStore) await store.close();
+    },
+  };
+}

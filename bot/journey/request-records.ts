@@ -1,0 +1,69 @@
+// Moves between the domain's reset request and the store's row, and commits a
+// domain transition: the new state, a fresh step token and the audit entry in
+// one store call, so nothing is acknowledged before it is persisted.
+import { issueStepToken } from '../domain/step-token';
+import type { AuditEntryDraft } from '../domain/audit';
+import type { ResetRequest as DomainRequest, Transition } from '../domain/reset-request';
+import { ResetDeskError } from '../errors';
+import type { AuditEntryInput, RequestPatch, ResetRequest as StoredRequest, Store, TransitionOptions } from '../store';
+
+export function toDomain(row: StoredRequest): DomainRequest {
+  if (!row.subject) throw new ResetDeskError('REQUEST_INVALID', 'This request has no account attached.', { requestId: row.id });
+  return {
+    id: row.id,
+    tenantId: row.tenantId,
+    ownerAadId: row.ownerAadId,
+    ...(row.requestedBy ? { requestedBy: row.requestedBy } : {}),
+    kind: row.kind,
+    state: row.state,
+    privileged: row.privileged,
+    methodsRequired: row.methodsRequired,
+    methodsPassed: row.methodsPassed,
+    subject: row.subject,
+    version: row.version,
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+    expiresAt: row.expiresAt,
+    ...(row.resultCode ? { resultCode: row.resultCode } : {}),
+    ...(row.resultMessage ? { resultMessage: row.resultMessage } : {}),
+  };
+}
+
+export function toAuditInput(draft: AuditEntryDraft): AuditEntryInput {
+  return { actor: { kind: draft.actor.type, id: draft.actor.id }, action: draft.action, requestId: draft.requestId, details: draft.details };
+}
+
+export interface Committed {
+  row: StoredRequest;
+  /** The new one-use token for the next card's actions; null when the request is over. */
+  stepToken: string | null;
+}
+
+/**
+ * Persists `transition` on top of `row` (which must be the version the
+ * transition was computed from). A new step token is issued unless the
+ * request is finished; the previous card's actions stop working at once.
+ */
+export async function commitTransition(
+  store: Store,
+  row: StoredRequest,
+  transition: Transition,
+  extra: { patch?: RequestPatch; options?: TransitionOptions; keepToken?: boolean } = {},
+): Promise<Committed> {
+  const next = transition.request;
+  const finished = ['succeeded', 'failed', 'denied', 'expired', 'closed'].includes(next.state);
+  const stepToken = finished || extra.keepToken ? null : issueStepToken();
+  const patch: RequestPatch = {
+    state: next.state,
+    privileged: next.privileged,
+    methodsRequired: next.methodsRequired,
+    methodsPassed: next.methodsPassed,
+    expiresAt: next.expiresAt,
+    resultCode: next.resultCode ?? null,
+    resultMessage: next.resultMessage ?? null,
+    ...(extra.keepToken ? {} : { stepToken }),
+    ...extra.patch,
+  };
+  const saved = await store.transitionRequest(row.id, row.version, patch, toAuditInput(transition.audit), extra.options);
+  return { row: saved, stepToken };
+}

@@ -1,0 +1,734 @@
+// The self-service journey: what happens on each message and card click, in
+// terms of the domain (requests, verification, policies), the store and the
+// ports. The Teams edge translates activities into these calls and returns
+// the cards they produce; nothing here knows botbuilder.
+import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
+import {
+  buildAwaitingApprovalCard, buildApprovalDeniedCard, buildApprovalRequestCard, buildApprovalResolvedCard, buildCancelledCard,
+  buildChangePasswordCard, buildChooseMethodCard, buildDirectoryUnreachableCard, buildEnterCodeCard, buildFailureCard,
+  buildHelpCard, buildManagerAnsweredCard, buildManagerConfirmCard, buildMenuCard, buildNewPasswordCard, buildNotAllowedCard,
+  buildPasswordChangedCard, buildAccountUnlockedCard, buildRequestExpiredCard, buildStatusCard, buildStepOverCard,
+  buildTooManyTriesCard, buildWaitingForManagerCard, buildWorkingCard, buildManagerRefusedCard,
+  type AdaptiveCard, type CardAction, type CodeNotice, type PasswordProblem, type PasswordRules, type VerificationMethod as CardMethod,
+} from '../../cards';
+import type { InspectReport } from '../../agent/protocol';
+import { issueStepToken } from '../domain/step-token';
+import { approvalDeadline, assertApproverMayDecide, requiresApproval, type ApprovalConfig } from '../domain/approval-policy';
+import { applyEvent, assertActsOn, createResetRequest, driverOf, isTerminal, type RequestKind, type ResetRequest as DomainRequest } from '../domain/reset-request';
+import { checkNewPassword, effectiveMinLength, type AdPasswordPolicy, type PasswordPolicyConfig } from '../domain/password-policy';
+import type { CodeVerificationMethod } from '../domain/verification/code-method';
+import type { CodeChallenge, ManagerChallenge, UserVerificationMethods, VerificationContext, VerificationMethod } from '../domain/verification/verification-method';
+import type { VerificationMethodName } from '../domain/verification/method-name';
+import { remainingMethods, requiredMethodCount, type VerificationPolicy } from '../domain/verification/verification-policy';
+import { smsNumberOf } from '../domain/verification/sms-method';
+import { ResetDeskError, isResetDeskError } from '../errors';
+import type { Logger } from '../log';
+import type { BotMetrics } from '../metrics';
+import { stepTokenMatches, type Challenge, type ResetRequest as StoredRequest, type Store, type WritebackJob } from '../store';
+import type { CardLocation, CardMessenger, JobTarget, PeopleDirectory, WritebackPort } from './ports';
+import { commitTransition, toAuditInput, toDomain } from './request-records';
+
+export interface Actor {
+  aadObjectId: string;
+  tenantId: string;
+}
+
+/** Where the clicked card lives, so it can be updated in place later. */
+export interface ClickOrigin {
+  activityId: string | undefined;
+  conversationId: string | undefined;
+}
+
+export interface JourneyConfig {
+  verificationPolicy: VerificationPolicy;
+  passwordPolicy: PasswordPolicyConfig;
+  approval: ApprovalConfig;
+  approverGroupId: string | undefined;
+  /** Where approval cards go: a channel conversation the bot was added to, reached through an approver's reference. */
+  approverChannel: { conversationId: string } | undefined;
+  afterReset: { revokeSessions: boolean; notifyMail: boolean };
+  mailFrom: string | undefined;
+  jobTtlMs: number;
+  inspectTimeoutMs: number;
+  codeDigits: number;
+  /** Keys the manager's answer token; the same secret that peppers codes. */
+  pepper: Buffer;
+}
+
+export interface JourneyDeps {
+  store: Store;
+  people: PeopleDirectory;
+  writeback: WritebackPort;
+  messenger: CardMessenger;
+  methods: Partial<Record<VerificationMethodName, VerificationMethod | CodeVerificationMethod>>;
+  config: JourneyConfig;
+  now: () => Date;
+  logger: Logger;
+  metrics: BotMetrics;
+  /** Sends an approval card to the approver channel; returns where it landed. */
+  postToApprovers?: (card: AdaptiveCard) => Promise<void>;
+}
+
+export interface JobFinished {
+  job: WritebackJob;
+  outcome: 'succeeded' | 'failed' | 'expired';
+  code: string;
+  message: string;
+  inspect?: InspectReport;
+}
+
+const OPERATION: Record<RequestKind, 'reset' | 'unlock' | 'change'> = { reset: 'reset', unlock: 'unlock', change: 'change', status: 'unlock' };
+
+export class SelfServiceJourney {
+  constructor(private readonly deps: JourneyDeps) {}
+
+  private get store(): Store {
+    return this.deps.store;
+  }
+
+  // ---- entry points -------------------------------------------------------
+
+  /** Any message: the menu. Its buttons carry the id the request will get, so a double tap starts one request. */
+  async menu(actor: Actor): Promise<AdaptiveCard> {
+    const user = await this.deps.people.getUser(actor.aadObjectId);
+    return buildMenuCard({
+      requestId: randomUUID(),
+      stepToken: newMenuToken(),
+      displayName: user.displayName ?? user.userPrincipalName,
+      syncedFromOnPremises: Boolean(user.onPremisesSyncEnabled && user.onPremisesSecurityIdentifier),
+    });
+  }
+
+  /** Any message, or the commands reset, unlock, status: the menu; `help`: the help card. */
+  async onMessage(actor: Actor, text: string): Promise<AdaptiveCard> {
+    if (/^\s*(<at>.*?<\/at>\s*)?help\b/i.test(text)) return this.help();
+    try {
+      return await this.menu(actor);
+    } catch (err) {
+      return this.cardForError(err, 'message');
+    }
+  }
+
+  help(): AdaptiveCard {
+    return buildHelpCard({ requestId: randomUUID(), stepToken: newMenuToken() });
+  }
+
+  /** A click on any card: routes by verb. Errors a user can act on become cards; nothing else leaks. */
+  async handleAction(actor: Actor, action: CardAction, origin: ClickOrigin): Promise<AdaptiveCard> {
+    try {
+      const card = await this.route(actor, action, origin);
+      this.deps.metrics.cardActions.inc({ verb: action.verb, outcome: 'ok' });
+      return card;
+    } catch (err) {
+      this.deps.metrics.cardActions.inc({ verb: action.verb, outcome: isResetDeskError(err) ? err.code : 'error' });
+      return this.cardForError(err, action.verb);
+    }
+  }
+
+  private async route(actor: Actor, action: CardAction, origin: ClickOrigin): Promise<AdaptiveCard> {
+    switch (action.verb) {
+      case 'menu.show':
+        return this.menu(actor);
+      case 'menu.help':
+        return this.help();
+      case 'menu.reset':
+        return this.start(actor, 'reset', action.data.requestId, origin);
+      case 'menu.unlock':
+        return this.start(actor, 'unlock', action.data.requestId, origin);
+      case 'menu.status':
+        return this.start(actor, 'status', action.data.requestId, origin);
+      case 'menu.change':
+        return this.start(actor, 'change', action.data.requestId, origin);
+      case 'verify.chooseMethod':
+        return this.chooseMethod(actor, action.data.requestId, action.data.stepToken, action.data.method);
+      case 'verify.submitCode':
+        return this.submitCode(actor, action.data.requestId, action.data.stepToken, action.data.code);
+      case 'verify.resendCode':
+        return this.resendCode(actor, action.data.requestId, action.data.stepToken);
+      case 'manager.confirm':
+      case 'manager.refuse':
+        return this.managerAnswer(actor, action.data.requestId, action.data.stepToken, action.verb === 'manager.confirm' ? 'confirm' : 'refuse');
+      case 'password.submit':
+        return this.submitPassword(actor, action.data.requestId, action.data.stepToken, action.data.newPassword, action.data.confirmPassword);
+      case 'password.submitChange':
+        return this.submitPassword(actor, action.data.requestId, action.data.stepToken, action.data.newPassword, action.data.confirmPassword, action.data.currentPassword);
+      case 'request.cancel':
+        return this.cancel(actor, action.data.requestId, action.data.stepToken);
+      case 'approval.approve':
+      case 'approval.deny':
+        return this.decide(actor, action.data.requestId, action.data.stepToken, action.verb === 'approval.approve' ? 'approved' : 'denied');
+      case 'helpdesk.start':
+        return buildFailureCard({ reason: 'Helpdesk-assisted resets are not available in this version yet.' });
+    }
+  }
+
+  // ---- starting a request ------------------------------------------------
+
+  private async start(actor: Actor, kind: RequestKind, requestId: string, origin: ClickOrigin): Promise<AdaptiveCard> {
+    if (await this.store.getRequest(requestId)) return buildStepOverCard({ startAgain: this.startAgain() });
+    const user = await this.deps.people.getUser(actor.aadObjectId);
+    if (!user.onPremisesSyncEnabled || !user.onPremisesSecurityIdentifier || !user.onPremisesSamAccountName) {
+      return buildMenuCard({ requestId: randomUUID(), stepToken: newMenuToken(), displayName: user.displayName ?? user.userPrincipalName, syncedFromOnPremises: false });
+    }
+    const target: JobTarget = { sid: user.onPremisesSecurityIdentifier };
+    const report = await this.inspectOrExplain(target);
+    if (!report) return buildDirectoryUnreachableCard({ startAgain: this.startAgain() });
+    if (!report.inScope) {
+      return buildFailureCard({ reason: 'Your account is not one I am allowed to manage.', nextStep: 'Please contact the IT helpdesk.', startAgain: this.startAgain() });
+    }
+    const now = this.deps.now();
+    const subject = {
+      onPremisesSid: user.onPremisesSecurityIdentifier,
+      samAccountName: user.onPremisesSamAccountName,
+      upn: user.onPremisesUserPrincipalName ?? user.userPrincipalName,
+      displayName: user.displayName ?? user.onPremisesSamAccountName,
+      domain: user.onPremisesDomainName ?? '',
+    };
+    const methodsRequired = requiredMethodCount(this.deps.config.verificationPolicy, { kind, privileged: report.privileged, requestedBy: undefined });
+    const created = createResetRequest({ id: requestId, tenantId: actor.tenantId, ownerAadId: actor.aadObjectId, kind, privileged: report.privileged, methodsRequired, subject }, now);
+    const stepToken = issueStepToken();
+    const row = await this.store.createRequest(
+      {
+        id: requestId, tenantId: actor.tenantId, ownerAadId: actor.aadObjectId, kind, state: 'started', privileged: report.privileged,
+        methodsRequired, subject, expiresAt: created.request.expiresAt, conversationId: origin.conversationId ?? null, cardActivityId: origin.activityId ?? null,
+        stepToken,
+      },
+      toAuditInput(created.audit),
+    );
+    this.deps.metrics.requestTransitions.inc({ kind, state: 'started' });
+    if (methodsRequired === 0) {
+      const waived = await commitTransition(this.store, row, applyEvent(toDomain(row), { type: 'verificationWaived' }, now));
+      return this.afterVerified(waived.row, waived.stepToken!, report);
+    }
+    return this.chooseMethodCard(row, stepToken);
+  }
+
+  /** Asks an agent about the account; null when no agent can answer right now. */
+  private async inspectOrExplain(target: JobTarget): Promise<InspectReport | null> {
+    if (!(await this.deps.writeback.agentsAlive())) return null;
+    try {
+      return await this.deps.writeback.inspect(target, { timeoutMs: this.deps.config.inspectTimeoutMs });
+    } catch (err) {
+      this.deps.logger.warn({ err: { code: isResetDeskError(err) ? err.code : 'UNKNOWN' } }, 'inspect failed');
+      return null;
+    }
+  }
+
+  private async userMethods(request: DomainRequest): Promise<{ user: UserVerificationMethods; managerName: string | undefined; email?: string; phone?: string }> {
+    const [methods, manager] = await Promise.all([
+      this.deps.people.getAuthenticationMethods(request.ownerAadId),
+      this.deps.people.getManager(request.ownerAadId),
+    ]);
+    const email = methods.emails[0];
+    const mobile = methods.phones.find((p) => p.type === 'mobile' && p.e164) ?? methods.phones.find((p) => p.e164);
+    const phone = smsNumberOf(mobile?.e164 ?? undefined);
+    return {
+      user: { ...(email ? { alternateEmail: email } : {}), ...(phone ? { mobilePhone: phone } : {}), ...(manager ? { managerAadId: manager.id } : {}) },
+      managerName: manager?.displayName ?? undefined,
+      ...(email ? { email } : {}),
+      ...(phone ? { phone } : {}),
+    };
+  }
+
+  private availableMethodNames(user: UserVerificationMethods): VerificationMethodName[] {
+    return (Object.entries(this.deps.methods) as Array<[VerificationMethodName, VerificationMethod]>).filter(([, m]) => m.isAvailable(user)).map(([n]) => n);
+  }
+
+  private async chooseMethodCard(row: StoredRequest, stepToken: string): Promise<AdaptiveCard> {
+    const request = toDomain(row);
+    const info = await this.userMethods(request);
+    const names = remainingMethods(this.deps.config.verificationPolicy, request, this.availableMethodNames(info.user));
+    if (names.length === 0 || names.length < request.methodsRequired - request.methodsPassed.length) {
+      await commitTransition(this.store, row, applyEvent(request, { type: 'cancelled', by: { type: 'system', id: 'verification-policy' } }, this.deps.now()));
+      return buildFailureCard({
+        reason: 'Your account does not have enough ways to prove it is you.',
+        nextStep: 'Register an alternate e-mail or mobile number at https://aka.ms/mysecurityinfo, or call the IT helpdesk.',
+      });
+    }
+    const methods = names.map((name): { id: string } & CardMethod => {
+      switch (name) {
+        case 'email':
+          return { id: name, kind: 'email', address: info.email! };
+        case 'sms':
+          return { id: name, kind: 'sms', phoneNumber: info.phone! };
+        case 'manager':
+          return { id: name, kind: 'manager', managerName: info.managerName ?? 'your manager' };
+        case 'mfa':
+          return { id: name, kind: 'mfa' };
+      }
+    });
+    return buildChooseMethodCard({
+      requestId: row.id,
+      stepToken,
+      operation: OPERATION[row.kind],
+      methods,
+      ...(request.methodsRequired > 1 ? { step: { current: request.methodsPassed.length + 1, total: request.methodsRequired } } : {}),
+    });
+  }
+
+  // ---- verification ------------------------------------------------------
+
+  /** Loads a request for a click and checks who clicked and that the card is the current one. */
+  private async authorize(actor: Actor, requestId: string, stepToken: string): Promise<StoredRequest> {
+    const row = await this.store.getRequest(requestId);
+    if (!row || row.tenantId !== actor.tenantId) throw new ResetDeskError('STEP_OVER', 'This step is over.');
+    assertActsOn(toDomain(row), actor.aadObjectId);
+    if (isTerminal(row.state) || !row.stepTokenHash || !stepTokenMatches(row.stepTokenHash, stepToken)) {
+      throw new ResetDeskError('STEP_OVER', 'This step is over.');
+    }
+    if (row.expiresAt.getTime() <= this.deps.now().getTime() && !['queued', 'applying'].includes(row.state)) {
+      await commitTransition(this.store, row, applyEvent(toDomain(row), { type: 'timedOut' }, this.deps.now())).catch(() => undefined);
+      throw new ResetDeskError('REQUEST_EXPIRED', 'This request has expired.');
+    }
+    return row;
+  }
+
+  private context(request: DomainRequest, user: UserVerificationMethods): VerificationContext {
+    return { request, user, now: this.deps.now() };
+  }
+
+  private async chooseMethod(actor: Actor, requestId: string, stepToken: string, methodId: string): Promise<AdaptiveCard> {
+    const row = await this.authorize(actor, requestId, stepToken);
+    if (row.state !== 'started' && row.state !== 'verifying') throw new ResetDeskError('STEP_OVER', 'This step is over.');
+    const request = toDomain(row);
+    const info = await this.userMethods(request);
+    const usable = remainingMethods(this.deps.config.verificationPolicy, request, this.availableMethodNames(info.user));
+    const name = usable.find((m) => m === methodId);
+    const method = name ? this.deps.methods[name] : undefined;
+    if (!name || !method) throw new ResetDeskError('VERIFY_METHOD_UNAVAILABLE', 'That method is not available. Please choose another one.');
+    const started = await method.start(this.context(request, info.user));
+    await this.saveNewChallenge(started.challenge as CodeChallenge | ManagerChallenge);
+    await this.store.appendAudit(toAuditInput(started.audit));
+    const moved = await commitTransition(this.store, row, applyEvent(request, { type: 'verificationStarted', method: name }, this.deps.now()));
+    return this.challengeCard(moved.row, moved.stepToken!, started.challenge as CodeChallenge | ManagerChallenge, info);
+  }
+
+  private challengeCard(row: StoredRequest, stepToken: string, challenge: CodeChallenge | ManagerChallenge, info: { email?: string; phone?: string; managerName?: string | undefined }, notice?: CodeNotice): AdaptiveCard {
+    const request = toDomain(row);
+    const step = request.methodsRequired > 1 ? { step: { current: request.methodsPassed.length + 1, total: request.methodsRequired } } : {};
+    if (challenge.method === 'manager') {
+      return buildWaitingForManagerCard({ requestId: row.id, stepToken, managerName: info.managerName ?? 'your manager', ...step });
+    }
+    const destination = challenge.method === 'email' ? { kind: 'email' as const, address: info.email! } : { kind: 'sms' as const, phoneNumber: info.phone! };
+    return buildEnterCodeCard({ requestId: row.id, stepToken, destination, codeLength: challenge.digits, ...(notice ? { notice } : {}), ...step });
+  }
+
+  private async saveNewChallenge(challenge: CodeChallenge | ManagerChallenge): Promise<void> {
+    if (challenge.method === 'manager') {
+      await this.store.createChallenge({ id: challenge.id, requestId: challenge.requestId, method: 'manager', targetRef: challenge.managerAadId, maxAttempts: 1, expiresAt: challenge.expiresAt });
+      return;
+    }
+    await this.store.createChallenge({
+      id: challenge.id, requestId: challenge.requestId, method: challenge.method, maskedTarget: challenge.maskedTarget,
+      codeHash: challenge.codeHash, codeSalt: challenge.codeSalt, digits: challenge.digits, maxAttempts: challenge.maxAttempts, expiresAt: challenge.expiresAt,
+    });
+  }
+
+  private async openChallenge(requestId: string, methods: Array<Challenge['method']>): Promise<Challenge> {
+    const open = (await this.store.listChallenges(requestId)).filter((c) => c.status === 'pending' && methods.includes(c.method));
+    const latest = open[open.length - 1];
+    if (!latest) throw new ResetDeskError('STEP_OVER', 'This step is over.');
+    return latest;
+  }
+
+  private async submitCode(actor: Actor, requestId: string, stepToken: string, code: string): Promise<AdaptiveCard> {
+    const row = await this.authorize(actor, requestId, stepToken);
+    if (row.state !== 'verifying') throw new ResetDeskError('STEP_OVER', 'This step is over.');
+    const stored = await this.openChallenge(requestId, ['email', 'sms']);
+    const challenge = toCodeChallenge(stored);
+    const method = this.deps.methods[challenge.method] as CodeVerificationMethod | undefined;
+    if (!method) throw new ResetDeskError('VERIFY_METHOD_UNAVAILABLE', 'That method is not available any more.');
+    const request = toDomain(row);
+    const info = await this.userMethods(request);
+    const result = await method.check(challenge, { method: challenge.method, code }, this.context(request, info.user));
+    await this.store.saveChallengeState(stored.id, { attempts: stored.attempts, sendCount: stored.sendCount }, challengeState(result.challenge));
+    if (result.audit) await this.store.appendAudit(toAuditInput(result.audit));
+    switch (result.outcome) {
+      case 'passed':
+        return this.methodPassed(row, challenge.method);
+      case 'failed': {
+        await commitTransition(this.store, row, applyEvent(request, { type: 'verificationFailed', method: challenge.method, reasonCode: 'VERIFY_TOO_MANY_TRIES' }, this.deps.now()));
+        return buildTooManyTriesCard({ startAgain: this.startAgain() });
+      }
+      case 'retry':
+      case 'expired': {
+        const fresh = await commitTransition(this.store, row, { request: request, audit: stepIssued(request) });
+        const notice: CodeNotice = result.outcome === 'expired' ? { kind: 'codeExpired' } : { kind: 'wrongCode', triesLeft: Number(result.error.details.triesLeft ?? 0) };
+        return this.challengeCard(fresh.row, fresh.stepToken!, result.challenge, info, notice);
+      }
+    }
+  }
+
+  private async resendCode(actor: Actor, requestId: string, stepToken: string): Promise<AdaptiveCard> {
+    const row = await this.authorize(actor, requestId, stepToken);
+    if (row.state !== 'verifying') throw new ResetDeskError('STEP_OVER', 'This step is over.');
+    const stored = await this.openChallenge(requestId, ['email', 'sms']);
+    const challenge = toCodeChallenge(stored);
+    const method = this.deps.methods[challenge.method] as CodeVerificationMethod;
+    const request = toDomain(row);
+    const info = await this.userMethods(request);
+    let notice: CodeNotice;
+    let shown = challenge;
+    try {
+      const resent = await method.resend(challenge, this.context(request, info.user));
+      await this.store.saveChallengeState(stored.id, { attempts: stored.attempts, sendCount: stored.sendCount }, challengeState(resent.challenge));
+      await this.store.appendAudit(toAuditInput(resent.audit));
+      notice = { kind: 'newCodeSent' };
+      shown = resent.challenge;
+    } catch (err) {
+      if (!isResetDeskError(err, 'VERIFY_RESEND_TOO_SOON')) throw err;
+      notice = { kind: 'resendTooSoon', retryAfterSeconds: Number(err.details.retryAfterSeconds ?? 60) };
+    }
+    const fresh = await commitTransition(this.store, row, { request, audit: stepIssued(request) });
+    return this.challengeCard(fresh.row, fresh.stepToken!, shown, info, notice);
+  }
+
+  private async methodPassed(row: StoredRequest, method: VerificationMethodName): Promise<AdaptiveCard> {
+    const moved = await commitTransition(this.store, row, applyEvent(toDomain(row), { type: 'methodPassed', method }, this.deps.now()));
+    if (moved.row.state === 'verifying') return this.chooseMethodCard(moved.row, moved.stepToken!);
+    return this.afterVerified(moved.row, moved.stepToken!, undefined);
+  }
+
+  /** The manager's card carries a token derived from the challenge id, so only that card can answer it. */
+  managerToken(challengeId: string): string {
+    return createHmac('sha256', this.deps.config.pepper).update(`manager-answer:${challengeId}`).digest('base64url');
+  }
+
+  private async managerAnswer(actor: Actor, requestId: string, token: string, decision: 'confirm' | 'refuse'): Promise<AdaptiveCard> {
+    const row = await this.store.getRequest(requestId);
+    if (!row || row.tenantId !== actor.tenantId || row.state !== 'verifying') return buildStepOverCard();
+    const stored = await this.openChallenge(requestId, ['manager']).catch(() => undefined);
+    if (!stored || !safeEqual(this.managerToken(stored.id), token)) return buildStepOverCard();
+    const method = this.deps.methods.manager as VerificationMethod<ManagerChallenge> | undefined;
+    if (!method) return buildStepOverCard();
+    const request = toDomain(row);
+    const challenge: ManagerChallenge = { id: stored.id, requestId, method: 'manager', status: stored.status, createdAt: stored.createdAt, expiresAt: stored.expiresAt, managerAadId: stored.targetRef ?? '' };
+    const result = await method.check(challenge, { method: 'manager', responderAadId: actor.aadObjectId, decision }, this.context(request, {}));
+    if (result.outcome !== 'passed' && isResetDeskError(result.error, 'VERIFY_NOT_MANAGER')) return buildNotAllowedCard();
+    await this.store.setChallengeStatus(stored.id, result.challenge.status === 'pending' ? 'failed' : result.challenge.status);
+    if (result.audit) await this.store.appendAudit(toAuditInput(result.audit));
+    const owner = { tenantId: row.tenantId, aadObjectId: driverOf(request).id };
+    if (result.outcome === 'passed') {
+      const next = await this.methodPassed(row, 'manager');
+      await this.updateRequesterCard(row, owner, next);
+      return buildManagerAnsweredCard({ requesterName: request.subject.displayName, decision: 'confirmed' });
+    }
+    await commitTransition(this.store, row, applyEvent(request, { type: 'verificationFailed', method: 'manager', reasonCode: 'VERIFY_MANAGER_REFUSED' }, this.deps.now()));
+    const managerName = (await this.deps.people.getManager(request.ownerAadId).catch(() => null))?.displayName ?? 'Your manager';
+    await this.updateRequesterCard(row, owner, buildManagerRefusedCard({ managerName }));
+    return buildManagerAnsweredCard({ requesterName: request.subject.displayName, decision: 'refused' });
+  }
+
+  /** What comes after verification: approval for privileged accounts, else the next step of the kind. */
+  private async afterVerified(row: StoredRequest, stepToken: string, report: InspectReport | undefined): Promise<AdaptiveCard> {
+    const request = toDomain(row);
+    if (request.kind !== 'status' && requiresApproval(request, this.deps.config.approval) && request.state === 'verified') {
+      return this.requestApproval(row);
+    }
+    return this.nextStepCard(row, stepToken, report);
+  }
+
+  private async nextStepCard(row: StoredRequest, stepToken: string, report: InspectReport | undefined): Promise<AdaptiveCard> {
+    switch (row.kind) {
+      case 'reset':
+      case 'change':
+        return this.passwordCard(row, stepToken, report ?? (await this.inspectOrExplain({ sid: row.subject!.onPremisesSid })) ?? undefined, []);
+      case 'unlock':
+        return this.queue(row, 'unlock', {});
+      case 'status':
+        return this.queue(row, 'inspect', {});
+    }
+  }
+
+  // ---- new password --------------------------------------------------------
+
+  private passwordRules(report: InspectReport | undefined): PasswordRules {
+    const ad = adPolicyOf(report);
+    return {
+      minLength: effectiveMinLength(this.deps.config.passwordPolicy, ad),
+      complexity: ad?.complexity ?? false,
+      ...(ad?.historyLength ? { historyLength: ad.historyLength } : {}),
+      notNames: true,
+      notCommon: true,
+      notBreached: this.deps.config.passwordPolicy.breachedCheck !== undefined,
+    };
+  }
+
+  private passwordCard(row: StoredRequest, stepToken: string, report: InspectReport | undefined, problems: PasswordProblem[]): AdaptiveCard {
+    const data = { requestId: row.id, stepToken, rules: this.passwordRules(report), problems, accountName: row.subject?.samAccountName ?? '' };
+    return row.kind === 'change' ? buildChangePasswordCard(data) : buildNewPasswordCard(data);
+  }
+
+  private async submitPassword(actor: Actor, requestId: string, stepToken: string, newPassword: string, confirmPassword: string, currentPassword?: string): Promise<AdaptiveCard> {
+    const row = await this.authorize(actor, requestId, stepToken);
+    if ((row.kind !== 'reset' && row.kind !== 'change') || (row.state !== 'verified' && row.state !== 'approved')) throw new ResetDeskError('STEP_OVER', 'This step is over.');
+    if (row.kind === 'change' && !currentPassword) throw new ResetDeskError('STEP_OVER', 'This step is over.');
+    const request = toDomain(row);
+    const report = (await this.inspectOrExplain({ sid: request.subject.onPremisesSid })) ?? undefined;
+    if (!report) return this.failForDirectory(row);
+    const violations = await checkNewPassword({
+      newPassword,
+      confirmPassword,
+      user: { samAccountName: request.subject.samAccountName, displayName: request.subject.displayName, upn: request.subject.upn },
+      ...(adPolicyOf(report) ? { adPolicy: adPolicyOf(report)! } : {}),
+      config: this.deps.config.passwordPolicy,
+    });
+    if (violations.length > 0) {
+      const rejected = await commitTransition(this.store, row, applyEvent(request, { type: 'passwordRejected', violationCodes: violations.map((v) => v.code) }, this.deps.now()));
+      return this.passwordCard(rejected.row, rejected.stepToken!, report, violations.map((v) => v.code as PasswordProblem));
+    }
+    return this.queue(row, row.kind, { password: newPassword, ...(currentPassword ? { currentPassword } : {}) });
+  }
+
+  /** Seals, signs and queues the job in the same transaction as the move to `queued`. */
+  private async queue(row: StoredRequest, kind: 'reset' | 'unlock' | 'change' | 'inspect', secrets: { password?: string; currentPassword?: string }): Promise<AdaptiveCard> {
+    const request = toDomain(row);
+    if (!(await this.deps.writeback.agentsAlive())) return this.failForDirectory(row);
+    let job;
+    try {
+      job = await this.deps.writeback.prepareJob({
+        requestId: row.id,
+        kind,
+        target: { sid: request.subject.onPremisesSid },
+        options: { approvedPrivileged: request.state === 'approved' },
+        ...secrets,
+      });
+    } catch (err) {
+      if (isResetDeskError(err, 'WRITEBACK_NO_AGENTS')) return this.failForDirectory(row);
+      throw err;
+    }
+    const queued = applyEvent(request, { type: 'queued', jobId: job.id!, expiresAt: job.expiresAt }, this.deps.now());
+    await commitTransition(this.store, row, queued, { options: { enqueueJob: job }, keepToken: false });
+    this.deps.metrics.requestTransitions.inc({ kind: row.kind, state: 'queued' });
+    return buildWorkingCard({ operation: OPERATION[row.kind] });
+  }
+
+  private async failForDirectory(row: StoredRequest): Promise<AdaptiveCard> {
+    const request = toDomain(row);
+    const failed = applyEvent(request, { type: 'failed', code: 'DIRECTORY_UNREACHABLE', message: 'The on-premises directory cannot be reached right now.' }, this.deps.now());
+    await commitTransition(this.store, row, failed);
+    return buildDirectoryUnreachableCard({ startAgain: this.startAgain() });
+  }
+
+  private async cancel(actor: Actor, requestId: string, stepToken: string): Promise<AdaptiveCard> {
+    const row = await this.authorize(actor, requestId, stepToken);
+    await commitTransition(this.store, row, applyEvent(toDomain(row), { type: 'cancelled', by: driverOf(toDomain(row)) }, this.deps.now()));
+    return buildCancelledCard({ startAgain: this.startAgain() });
+  }
+
+  // ---- approvals -------------------------------------------------------------
+
+  private async requestApproval(row: StoredRequest): Promise<AdaptiveCard> {
+    const request = toDomain(row);
+    const now = this.deps.now();
+    const moved = await commitTransition(this.store, row, applyEvent(request, { type: 'approvalRequested', expiresAt: approvalDeadline(now, this.deps.config.approval) }, now));
+    if (this.deps.postToApprovers) {
+      await this.deps.postToApprovers(
+        buildApprovalRequestCard({
+          requestId: row.id,
+          stepToken: moved.stepToken!,
+          requester: { displayName: request.subject.displayName, account: request.subject.upn },
+          account: { displayName: request.subject.displayName, account: request.subject.samAccountName },
+          operation: row.kind === 'unlock' ? 'unlock' : 'reset',
+          privilegedBecause: ['The directory marks this account as privileged (a protected admin group).'],
+          askedAt: now,
+          expiresAt: moved.row.expiresAt,
+        }),
+      );
+    }
+    return buildAwaitingApprovalCard();
+  }
+
+  private async decide(actor: Actor, requestId: string, stepToken: string, decision: 'approved' | 'denied'): Promise<AdaptiveCard> {
+    const row = await this.store.getRequest(requestId);
+    if (!row || row.tenantId !== actor.tenantId || row.state !== 'awaiting_approval' || !row.stepTokenHash || !stepTokenMatches(row.stepTokenHash, stepToken)) {
+      return buildStepOverCard();
+    }
+    const groupId = this.deps.config.approverGroupId;
+    const isApprover = groupId ? await this.deps.people.isMemberOfGroup(actor.aadObjectId, groupId) : false;
+    const request = toDomain(row);
+    const now = this.deps.now();
+    assertApproverMayDecide({ request, approver: { aadId: actor.aadObjectId, tenantId: actor.tenantId, isApprover }, now });
+    const event = decision === 'approved'
+      ? { type: 'approved' as const, by: actor.aadObjectId, expiresAt: new Date(now.getTime() + this.deps.config.approval.ttlMs) }
+      : { type: 'denied' as const, by: actor.aadObjectId };
+    const moved = await commitTransition(this.store, row, applyEvent(request, event, now), { options: { recordApproval: { requestId, approverAadId: actor.aadObjectId, decision } } });
+    const owner = { tenantId: row.tenantId, aadObjectId: driverOf(request).id };
+    const next = decision === 'approved' ? await this.nextStepCard(moved.row, moved.stepToken!, undefined) : buildApprovalDeniedCard({ startAgain: this.startAgain() });
+    await this.updateRequesterCard(row, owner, next);
+    const approver = await this.deps.people.getUser(actor.aadObjectId).catch(() => null);
+    return buildApprovalResolvedCard({
+      requester: { displayName: request.subject.displayName, account: request.subject.upn },
+      account: { displayName: request.subject.displayName, account: request.subject.samAccountName },
+      operation: row.kind === 'unlock' ? 'unlock' : 'reset',
+      privilegedBecause: ['The directory marks this account as privileged (a protected admin group).'],
+      askedAt: row.createdAt,
+      decision: { outcome: decision, by: approver?.displayName ?? 'an approver', at: now },
+    });
+  }
+
+  // ---- results from the agent --------------------------------------------------
+
+  /** A writeback job ended (on any replica): move the request and update the person's card in place. */
+  async onJobFinished(event: JobFinished): Promise<void> {
+    if (!event.job.requestId) return;
+    let row = await this.store.getRequest(event.job.requestId);
+    if (!row || isTerminal(row.state)) return;
+    const now = this.deps.now();
+    if (event.outcome === 'expired') {
+      if (row.state !== 'queued') return;
+      await commitTransition(this.store, row, applyEvent(toDomain(row), { type: 'jobExpired' }, now));
+      await this.updateRequesterCard(row, null, buildRequestExpiredCard({ startAgain: this.startAgain() }));
+      return;
+    }
+    const agentId = event.job.leaseOwner ?? 'agent';
+    if (row.state === 'queued') {
+      row = (await commitTransition(this.store, row, applyEvent(toDomain(row), { type: 'leased', agentId }, now), { keepToken: true })).row;
+    }
+    if (row.state !== 'applying') return;
+    const request = toDomain(row);
+    if (event.outcome === 'failed') {
+      await commitTransition(this.store, row, applyEvent(request, { type: 'failed', code: event.code, message: event.message, agentId }, now));
+      this.deps.metrics.requestTransitions.inc({ kind: row.kind, state: 'failed' });
+      await this.updateRequesterCard(row, null, buildFailureCard({ reason: event.message, nextStep: nextStepFor(event.code), startAgain: this.startAgain() }));
+      return;
+    }
+    await commitTransition(this.store, row, applyEvent(request, { type: 'succeeded', agentId }, now));
+    this.deps.metrics.requestTransitions.inc({ kind: row.kind, state: 'succeeded' });
+    let card: AdaptiveCard;
+    if (row.kind === 'status') {
+      const r = event.inspect;
+      card = buildStatusCard({
+        accountName: request.subject.samAccountName,
+        status: r ? { state: 'known', locked: r.locked, disabled: r.disabled, passwordExpired: false, passwordExpiresAt: r.passwordExpiresAt ? new Date(r.passwordExpiresAt) : null } : { state: 'pending' },
+        checkedAt: now,
+      });
+    } else if (row.kind === 'unlock') {
+      card = buildAccountUnlockedCard();
+    } else {
+      const revoked = await this.afterPasswordChanged(request);
+      card = buildPasswordChangedCard({ signedOutEverywhere: revoked });
+    }
+    await this.updateRequesterCard(row, null, card);
+  }
+
+  /** Optional follow-ups; a failure here is logged and never undoes the reset. */
+  private async afterPasswordChanged(request: DomainRequest): Promise<boolean> {
+    let revoked = false;
+    if (this.deps.config.afterReset.revokeSessions) {
+      try {
+        await this.deps.people.revokeSignInSessions(request.ownerAadId);
+        revoked = true;
+        await this.store.appendAudit({ actor: { kind: 'system', id: 'after-reset' }, action: 'sessions.revoked', requestId: request.id });
+      } catch (err) {
+        this.deps.logger.warn({ err: { code: isResetDeskError(err) ? err.code : 'UNKNOWN' }, requestId: request.id }, 'could not revoke sign-in sessions');
+      }
+    }
+    if (this.deps.config.afterReset.notifyMail && this.deps.config.mailFrom) {
+      try {
+        const user = await this.deps.people.getUser(request.ownerAadId);
+        const to = user.mail ?? user.userPrincipalName;
+        await this.deps.people.sendMail(this.deps.config.mailFrom, to, 'Your password was changed', {
+          contentType: 'text',
+          content: `Hello ${request.subject.displayName},\n\nThe password of your account ${request.subject.samAccountName} was just changed through ResetDesk in Microsoft Teams.\n\nIf this wasn't you, call the IT helpdesk at once.`,
+        });
+      } catch (err) {
+        this.deps.logger.warn({ err: { code: isResetDeskError(err) ? err.code : 'UNKNOWN' }, requestId: request.id }, 'could not send the notification mail');
+      }
+    }
+    return revoked;
+  }
+
+  private async updateRequesterCard(row: StoredRequest, who: { tenantId: string; aadObjectId: string } | null, card: AdaptiveCard): Promise<void> {
+    if (!row.cardActivityId) return;
+    const owner = who ?? { tenantId: row.tenantId, aadObjectId: row.requestedBy ?? row.ownerAadId };
+    const at: CardLocation = { ...owner, activityId: row.cardActivityId };
+    try {
+      await this.deps.messenger.updateCard(at, card);
+    } catch (err) {
+      this.deps.logger.warn({ err: { code: isResetDeskError(err) ? err.code : 'UNKNOWN' }, requestId: row.id }, 'could not update the card in place');
+    }
+  }
+
+  // ---- errors -----------------------------------------------------------------
+
+  private startAgain(): { requestId: string; stepToken: string } {
+    return { requestId: randomUUID(), stepToken: newMenuToken() };
+  }
+
+  private cardForError(err: unknown, verb: string): AdaptiveCard {
+    if (isResetDeskError(err)) {
+      switch (err.code) {
+        case 'STEP_OVER':
+        case 'STORE_VERSION_CONFLICT':
+        case 'STORE_CHALLENGE_CLOSED':
+        case 'REQUEST_ILLEGAL_TRANSITION':
+        case 'VERIFY_CHALLENGE_MISMATCH':
+          return buildStepOverCard({ startAgain: this.startAgain() });
+        case 'REQUEST_NOT_YOURS':
+        case 'APPROVAL_NOT_APPROVER':
+        case 'APPROVAL_SELF':
+          return buildNotAllowedCard();
+        case 'REQUEST_EXPIRED':
+        case 'REQUEST_STEP_EXPIRED':
+        case 'APPROVAL_EXPIRED':
+          return buildRequestExpiredCard({ startAgain: this.startAgain() });
+        default:
+          // Typed errors carry messages written for users (Graph busy, delivery failed, ...).
+          this.deps.logger.warn({ code: err.code, verb }, 'card action refused');
+          return buildFailureCard({ reason: err.message, startAgain: this.startAgain() });
+      }
+    }
+    this.deps.logger.error({ verb, err: { name: (err as Error)?.name } }, 'card action failed');
+    return buildFailureCard({ reason: 'Something went wrong on our side.', nextStep: 'Please try again in a minute.', startAgain: this.startAgain() });
+  }
+}
+
+// ---- helpers ---------------------------------------------------------------------
+
+/** Menu buttons start a request of one's own; the id they carry is what makes a double tap harmless, the token is decoration. */
+function newMenuToken(): string {
+  return randomUUID().replace(/-/g, '');
+}
+
+function stepIssued(request: DomainRequest) {
+  return { action: 'request.step_issued', actor: driverOf(request), requestId: request.id, details: { state: request.state } };
+}
+
+function safeEqual(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+function toCodeChallenge(c: Challenge): CodeChallenge {
+  if ((c.method !== 'email' && c.method !== 'sms') || !c.codeHash || !c.codeSalt) throw new ResetDeskError('STEP_OVER', 'This step is over.');
+  return {
+    id: c.id, requestId: c.requestId, method: c.method, status: c.status, createdAt: c.createdAt, expiresAt: c.expiresAt,
+    maskedTarget: c.maskedTarget ?? '', digits: c.digits ?? 6, codeSalt: c.codeSalt, codeHash: c.codeHash,
+    attempts: c.attempts, maxAttempts: c.maxAttempts, sendCount: c.sendCount, lastSentAt: c.lastSentAt ?? c.createdAt,
+  };
+}
+
+function challengeState(c: CodeChallenge) {
+  return { status: c.status, attempts: c.attempts, codeHash: c.codeHash, codeSalt: c.codeSalt, expiresAt: c.expiresAt, sendCount: c.sendCount, lastSentAt: c.lastSentAt };
+}
+
+function adPolicyOf(report: InspectReport | undefined): AdPasswordPolicy | undefined {
+  return report?.policy ? { minLength: report.policy.minLength, complexity: report.policy.complexity, historyLength: report.policy.historyLength } : undefined;
+}
+
+function nextStepFor(code: string): string {
+  switch (code) {
+    case 'AGENT_POLICY_VIOLATION':
+      return 'Start again and choose a different password (AD also refuses recently used ones).';
+    case 'AGENT_DIRECTORY_UNAVAILABLE':
+      return 'Nothing was changed. Please try again in a few minutes.';
+    case 'AGENT_PROTECTED_ACCOUNT':
+    case 'AGENT_OUT_OF_SCOPE':
+    case 'AGENT_NOT_PERMITTED':
+      return 'Please contact the IT helpdesk.';
+    default:
+      return 'Please try again, or contact the IT helpdesk.';
+  }
+}

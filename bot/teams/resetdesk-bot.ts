@@ -1,0 +1,71 @@
+// The Teams edge: which activity goes where, and nothing else. Activities and
+// card actions are translated into journey calls; the journey's cards go back
+// as replies or as the invoke response that replaces the clicked card.
+import { TeamsActivityHandler, TurnContext, type AdaptiveCardInvokeResponse, type AdaptiveCardInvokeValue } from 'botbuilder';
+import { cardAttachment, cardInvokeResponse, parseCardAction, buildStepOverCard } from '../../cards';
+import type { Actor, SelfServiceJourney } from '../journey/self-service';
+import { isResetDeskError } from '../errors';
+import type { Logger } from '../log';
+import type { Store, JsonValue } from '../store';
+
+export interface ResetDeskBotDeps {
+  journey: SelfServiceJourney;
+  store: Store;
+  /** Activities from any other tenant are refused. */
+  tenantId: string;
+  logger: Logger;
+}
+
+export class ResetDeskBot extends TeamsActivityHandler {
+  constructor(private readonly deps: ResetDeskBotDeps) {
+    super();
+    this.onMessage(async (context, next) => {
+      const actor = this.actorOf(context);
+      if (!actor) return;
+      const card = await this.deps.journey.onMessage(actor, context.activity.text ?? '');
+      await context.sendActivity({ attachments: [cardAttachment(card)] });
+      await next();
+    });
+  }
+
+  override async run(context: TurnContext): Promise<void> {
+    const tenant = context.activity.conversation?.tenantId ?? (context.activity.channelData as { tenant?: { id?: string } } | undefined)?.tenant?.id;
+    if (tenant !== this.deps.tenantId) {
+      this.deps.logger.warn({ activityType: context.activity.type }, 'activity from another tenant refused');
+      if (context.activity.type === 'invoke') {
+        await context.sendActivity({ type: 'invokeResponse', value: { status: 403, body: { code: 'TENANT_NOT_ALLOWED', message: 'This bot serves another organisation.' } } });
+      }
+      return;
+    }
+    const aad = context.activity.from?.aadObjectId;
+    if (aad && context.activity.conversation?.conversationType === 'personal') {
+      // Kept for proactive updates of this person's cards (results, approvals, manager answers).
+      const reference = TurnContext.getConversationReference(context.activity) as unknown as Record<string, JsonValue>;
+      await this.deps.store.saveConversationReference(tenant, aad, reference);
+    }
+    await super.run(context);
+  }
+
+  protected override async onAdaptiveCardInvoke(context: TurnContext, invokeValue: AdaptiveCardInvokeValue): Promise<AdaptiveCardInvokeResponse> {
+    const actor = this.actorOf(context);
+    if (!actor) return cardInvokeResponse(buildStepOverCard()) as AdaptiveCardInvokeResponse;
+    let action;
+    try {
+      action = parseCardAction(invokeValue.action);
+    } catch (err) {
+      this.deps.logger.warn({ code: isResetDeskError(err) ? err.code : 'UNKNOWN' }, 'card action refused');
+      return cardInvokeResponse(buildStepOverCard()) as AdaptiveCardInvokeResponse;
+    }
+    const card = await this.deps.journey.handleAction(actor, action, {
+      activityId: context.activity.replyToId,
+      conversationId: context.activity.conversation?.id,
+    });
+    return cardInvokeResponse(card) as AdaptiveCardInvokeResponse;
+  }
+
+  private actorOf(context: TurnContext): Actor | undefined {
+    const aad = context.activity.from?.aadObjectId;
+    if (!aad) return undefined;
+    return { aadObjectId: aad, tenantId: this.deps.tenantId };
+  }
+}
