@@ -60,6 +60,7 @@ export async function createApp(config: BotConfig, parts: AppParts): Promise<App
   const metrics = createMetrics();
   const ownsStore = !parts.store;
   const store = parts.store ?? (await openStore({ databaseUrl: config.storage.databaseUrl, dataDir: config.storage.dataDir, now, logger }));
+  const extraCa = config.extraCaFile ? { ca: readFileSync(config.extraCaFile, 'utf8') } : {};
   const people = parts.people ?? createGraphDirectory(
     {
       tenantId: config.graph.tenantId,
@@ -68,7 +69,7 @@ export async function createApp(config: BotConfig, parts: AppParts): Promise<App
       authorityHost: config.graph.authorityHost,
       baseUrl: config.graph.baseUrl,
       timeoutMs: config.graph.timeoutMs,
-      ...(config.graph.caFile ? { ca: readFileSync(config.graph.caFile, 'utf8') } : {}),
+      ...extraCa,
     },
     { logger },
   );
@@ -90,7 +91,7 @@ export async function createApp(config: BotConfig, parts: AppParts): Promise<App
       policy: codePolicy,
     });
   }
-  if (config.sms) methods.sms = createSmsMethod({ sms: createHttpSmsSender({ url: config.sms.url, apiKey: config.sms.apiKey }, { logger }), pepper, policy: codePolicy });
+  if (config.sms) methods.sms = createSmsMethod({ sms: createHttpSmsSender({ url: config.sms.url, apiKey: config.sms.apiKey, ...extraCa }, { logger }), pepper, policy: codePolicy });
   methods.manager = createManagerMethod({
     notifier: {
       async notifyManager(notice) {
@@ -121,7 +122,7 @@ export async function createApp(config: BotConfig, parts: AppParts): Promise<App
       }),
       passwordPolicy: passwordPolicyConfigSchema.parse({
         minLength: config.passwordMinLength,
-        ...(config.pwnedRangeUrl ? { breachedCheck: createPwnedPasswordsClient({ endpoint: config.pwnedRangeUrl }, { logger }) } : {}),
+        ...(config.pwnedRangeUrl ? { breachedCheck: createPwnedPasswordsClient({ endpoint: config.pwnedRangeUrl, ...extraCa }, { logger }) } : {}),
       }),
       approval: DEFAULT_APPROVAL_CONFIG,
       approverGroupId: config.groups.approvers,

@@ -63,7 +63,7 @@ const envSchema = z.object({
   GRAPH_CLIENT_SECRET: optionalString,
   GRAPH_AUTHORITY_HOST: optionalUrl,
   GRAPH_BASE_URL: optionalUrl,
-  GRAPH_CA_FILE: optionalString,
+  RESETDESK_EXTRA_CA_FILE: optionalString,
   GRAPH_TIMEOUT_MS: int(10_000, 100, 120_000),
   RESETDESK_MAIL_FROM: optionalString.refine((v) => v === undefined || v.includes('@'), 'must be a mailbox address'),
   SMS_PROVIDER_URL: optionalUrl,
@@ -101,9 +101,10 @@ export interface BotConfig {
     clientSecret: string | undefined;
     authorityHost: string;
     baseUrl: string;
-    caFile: string | undefined;
     timeoutMs: number;
   };
+  /** Extra CA (PEM file) trusted for outbound HTTPS: Graph, the SMS provider, the breached-password service (TLS-inspecting proxies). */
+  extraCaFile: string | undefined;
   mailFrom: string | undefined;
   sms: { url: string; apiKey: string } | undefined;
   pwnedRangeUrl: string | undefined;
@@ -171,9 +172,9 @@ export function loadConfig(env: Record<string, string | undefined>): BotConfig {
       clientSecret,
       authorityHost: e.GRAPH_AUTHORITY_HOST ?? 'https://login.microsoftonline.com',
       baseUrl: e.GRAPH_BASE_URL ?? 'https://graph.microsoft.com',
-      caFile: e.GRAPH_CA_FILE,
       timeoutMs: e.GRAPH_TIMEOUT_MS,
     },
+    extraCaFile: e.RESETDESK_EXTRA_CA_FILE,
     mailFrom: e.RESETDESK_MAIL_FROM,
     sms: e.SMS_PROVIDER_URL && e.SMS_PROVIDER_API_KEY ? { url: e.SMS_PROVIDER_URL, apiKey: e.SMS_PROVIDER_API_KEY } : undefined,
     pwnedRangeUrl: e.PWNED_RANGE_URL,

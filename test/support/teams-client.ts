@@ -1,0 +1,129 @@
+// Sends activities to the bot's real /api/messages endpoint shaped as Teams
+// sends them: personal-chat messages and `adaptiveCard/action` invokes
+// (Action.Execute), and reads the bot's answers back from the fake connector.
+import { randomUUID } from 'node:crypto';
+import type { FakeConnector, RecordedActivity } from './fake-connector';
+
+export interface TeamsUser {
+  aadObjectId: string;
+  name: string;
+  tenantId: string;
+}
+
+export interface CardJson {
+  type: 'AdaptiveCard';
+  body: unknown[];
+  actions?: Array<{ type: string; verb?: string; data?: Record<string, unknown>; title?: string }>;
+  [key: string]: unknown;
+}
+
+export interface InvokeResult {
+  status: number;
+  card: CardJson | undefined;
+  body: unknown;
+}
+
+export class TeamsClient {
+  readonly conversationId: string;
+
+  constructor(
+    private readonly botUrl: string,
+    private readonly connector: FakeConnector,
+    readonly user: TeamsUser,
+    private readonly botId = '28:resetdesk-bot',
+  ) {
+    this.conversationId = `a:personal-${user.aadObjectId}`;
+  }
+
+  private base(): Record<string, unknown> {
+    return {
+      id: randomUUID(),
+      timestamp: new Date().toISOString(),
+      localTimestamp: new Date().toISOString(),
+      serviceUrl: this.connector.serviceUrl,
+      channelId: 'msteams',
+      from: { id: `29:${this.user.aadObjectId}`, name: this.user.name, aadObjectId: this.user.aadObjectId },
+      conversation: { conversationType: 'personal', tenantId: this.user.tenantId, id: this.conversationId },
+      recipient: { id: this.botId, name: 'ResetDesk' },
+      entities: [{ locale: 'en-US', country: 'US', platform: 'Web', timezone: 'Europe/Oslo', type: 'clientInfo' }],
+      channelData: { tenant: { id: this.user.tenantId } },
+      locale: 'en-US',
+    };
+  }
+
+  /** Sends a chat message and returns the card the bot replied with. */
+  async say(text: string): Promise<{ card: CardJson; activityId: string }> {
+    const before = this.connector.activities.length;
+    const res = await fetch(`${this.botUrl}/api/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ ...this.base(), type: 'message', text, textFormat: 'plain' }),
+    });
+    if (res.status >= 300) throw new Error(`bot answered ${res.status} to a message`);
+    const reply = await this.connector.waitFor((a) => this.connector.activities.indexOf(a) >= before && a.conversationId === this.conversationId && a.method === 'POST');
+    return { card: cardOf(reply)!, activityId: reply.assignedId };
+  }
+
+  /** Clicks an Action.Execute button (by verb) on `card`, with typed inputs; the card shown is `cardActivityId`. */
+  async click(card: CardJson, verb: string, inputs: Record<string, string> = {}, cardActivityId?: string): Promise<InvokeResult> {
+    const action = findAction(card, verb);
+    if (!action) throw new Error(`no action with verb ${verb} on the card`);
+    return this.invoke(verb, { ...(action.data ?? {}), ...inputs }, cardActivityId);
+  }
+
+  /** Sends an `adaptiveCard/action` invoke with exactly this data (for replays and forgeries). */
+  async invoke(verb: string, data: Record<string, unknown>, cardActivityId?: string): Promise<InvokeResult> {
+    const res = await fetch(`${this.botUrl}/api/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        ...this.base(),
+        type: 'invoke',
+        name: 'adaptiveCard/action',
+        ...(cardActivityId ? { replyToId: cardActivityId } : {}),
+        value: { action: { type: 'Action.Execute', verb, data }, trigger: 'manual' },
+      }),
+    });
+    const text = await res.text();
+    const body = text ? (JSON.parse(text) as { type?: string; value?: CardJson }) : undefined;
+    return { status: res.status, body, card: body?.type === 'application/vnd.microsoft.card.adaptive' ? body.value : undefined };
+  }
+}
+
+export function cardOf(activity: RecordedActivity | undefined): CardJson | undefined {
+  const attachments = (activity?.body.attachments ?? []) as Array<{ contentType: string; content: CardJson }>;
+  return attachments.find((a) => a.contentType === 'application/vnd.microsoft.card.adaptive')?.content;
+}
+
+function walkActions(node: unknown, out: Array<{ type: string; verb?: string; data?: Record<string, unknown> }>): void {
+  if (Array.isArray(node)) {
+    node.forEach((n) => walkActions(n, out));
+    return;
+  }
+  if (node && typeof node === 'object') {
+    const o = node as Record<string, unknown>;
+    if (o.type === 'Action.Execute') out.push(o as { type: string; verb?: string; data?: Record<string, unknown> });
+    Object.values(o).forEach((v) => walkActions(v, out));
+  }
+}
+
+export function findAction(card: CardJson, verb: string): { type: string; verb?: string; data?: Record<string, unknown> } | undefined {
+  const actions: Array<{ type: string; verb?: string; data?: Record<string, unknown> }> = [];
+  walkActions(card, actions);
+  return actions.find((a) => a.verb === verb);
+}
+
+/** All visible text of a card, for assertions that read like what a person sees. */
+export function cardText(card: CardJson | undefined): string {
+  const parts: string[] = [];
+  const walk = (node: unknown): void => {
+    if (Array.isArray(node)) return node.forEach(walk);
+    if (node && typeof node === 'object') {
+      const o = node as Record<string, unknown>;
+      for (const key of ['text', 'title', 'label', 'placeholder']) if (typeof o[key] === 'string') parts.push(o[key] as string);
+      Object.entries(o).forEach(([k, v]) => k !== 'data' && walk(v));
+    }
+  };
+  walk(card);
+  return parts.join('\n');
+}
