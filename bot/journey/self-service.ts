@@ -300,16 +300,17 @@ export class SelfServiceJourney {
     await this.saveNewChallenge(started.challenge as CodeChallenge | ManagerChallenge);
     await this.store.appendAudit(toAuditInput(started.audit));
     const moved = await commitTransition(this.store, row, applyEvent(request, { type: 'verificationStarted', method: name }, this.deps.now()));
-    return this.challengeCard(moved.row, moved.stepToken!, started.challenge as CodeChallenge | ManagerChallenge, info);
+    return this.challengeCard(moved.row, moved.stepToken!, started.challenge as CodeChallenge | ManagerChallenge, info.managerName);
   }
 
-  private challengeCard(row: StoredRequest, stepToken: string, challenge: CodeChallenge | ManagerChallenge, info: { email?: string; phone?: string; managerName?: string | undefined }, notice?: CodeNotice): AdaptiveCard {
+  /** Code cards show the masked target kept with the challenge, so answering a code needs no directory look-up. */
+  private challengeCard(row: StoredRequest, stepToken: string, challenge: CodeChallenge | ManagerChallenge, managerName: string | undefined, notice?: CodeNotice): AdaptiveCard {
     const request = toDomain(row);
     const step = request.methodsRequired > 1 ? { step: { current: request.methodsPassed.length + 1, total: request.methodsRequired } } : {};
     if (challenge.method === 'manager') {
-      return buildWaitingForManagerCard({ requestId: row.id, stepToken, managerName: info.managerName ?? 'your manager', ...step });
+      return buildWaitingForManagerCard({ requestId: row.id, stepToken, managerName: managerName ?? 'your manager', ...step });
     }
-    const destination = challenge.method === 'email' ? { kind: 'email' as const, address: info.email! } : { kind: 'sms' as const, phoneNumber: info.phone! };
+    const destination = challenge.method === 'email' ? { kind: 'email' as const, address: challenge.maskedTarget } : { kind: 'sms' as const, phoneNumber: challenge.maskedTarget };
     return buildEnterCodeCard({ requestId: row.id, stepToken, destination, codeLength: challenge.digits, ...(notice ? { notice } : {}), ...step });
   }
 
@@ -339,8 +340,7 @@ export class SelfServiceJourney {
     const method = this.deps.methods[challenge.method] as CodeVerificationMethod | undefined;
     if (!method) throw new ResetDeskError('VERIFY_METHOD_UNAVAILABLE', 'That method is not available any more.');
     const request = toDomain(row);
-    const info = await this.userMethods(request);
-    const result = await method.check(challenge, { method: challenge.method, code }, this.context(request, info.user));
+    const result = await method.check(challenge, { method: challenge.method, code }, this.context(request, {}));
     await this.store.saveChallengeState(stored.id, { attempts: stored.attempts, sendCount: stored.sendCount }, challengeState(result.challenge));
     if (result.audit) await this.store.appendAudit(toAuditInput(result.audit));
     switch (result.outcome) {
@@ -354,7 +354,7 @@ export class SelfServiceJourney {
       case 'expired': {
         const fresh = await commitTransition(this.store, row, { request: request, audit: stepIssued(request) });
         const notice: CodeNotice = result.outcome === 'expired' ? { kind: 'codeExpired' } : { kind: 'wrongCode', triesLeft: Number(result.error.details.triesLeft ?? 0) };
-        return this.challengeCard(fresh.row, fresh.stepToken!, result.challenge, info, notice);
+        return this.challengeCard(fresh.row, fresh.stepToken!, result.challenge, undefined, notice);
       }
     }
   }
@@ -380,7 +380,7 @@ export class SelfServiceJourney {
       notice = { kind: 'resendTooSoon', retryAfterSeconds: Number(err.details.retryAfterSeconds ?? 60) };
     }
     const fresh = await commitTransition(this.store, row, { request, audit: stepIssued(request) });
-    return this.challengeCard(fresh.row, fresh.stepToken!, shown, info, notice);
+    return this.challengeCard(fresh.row, fresh.stepToken!, shown, undefined, notice);
   }
 
   private async methodPassed(row: StoredRequest, method: VerificationMethodName): Promise<AdaptiveCard> {
