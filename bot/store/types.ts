@@ -1,17 +1,13 @@
 // The storage layer's vocabulary. Rows come back as plain objects with Dates
 // and parsed JSON whichever engine (PGlite or PostgreSQL) is underneath.
 
-export const REQUEST_KINDS = ['reset', 'unlock', 'change', 'status'] as const;
-export type RequestKind = (typeof REQUEST_KINDS)[number];
+// Kinds, states and methods are the domain's; the store only persists them.
+import { REQUEST_KINDS, REQUEST_STATES, type RequestKind, type RequestState } from '../domain/reset-request';
+import { VERIFICATION_METHOD_NAMES, type VerificationMethodName } from '../domain/verification/method-name';
 
-export const REQUEST_STATES = [
-  'started', 'verifying', 'verified', 'awaiting_approval', 'approved', 'denied',
-  'expired', 'queued', 'applying', 'succeeded', 'failed', 'closed',
-] as const;
-export type RequestState = (typeof REQUEST_STATES)[number];
-
-export const VERIFICATION_METHODS = ['email', 'sms', 'manager', 'mfa'] as const;
-export type VerificationMethod = (typeof VERIFICATION_METHODS)[number];
+export { REQUEST_KINDS, REQUEST_STATES, type RequestKind, type RequestState };
+export const VERIFICATION_METHODS = VERIFICATION_METHOD_NAMES;
+export type VerificationMethod = VerificationMethodName;
 
 export const CHALLENGE_STATUSES = ['pending', 'passed', 'failed', 'expired'] as const;
 export type ChallengeStatus = (typeof CHALLENGE_STATUSES)[number];
