@@ -1,0 +1,99 @@
+// Starts the whole bot service as it runs in production (createApp, the real
+// HTTP endpoint, the real store, msal-node and graph-client) with the
+// outside world replaced by local servers: a fake Graph + token endpoint over
+// HTTPS, a fake SMS provider, and a fake Bot Framework connector.
+import { mkdtemp, writeFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { Writable } from 'node:stream';
+import pino from 'pino';
+import { createApp, type App, type AppParts } from '../../bot/app';
+import { loadConfig, type BotConfig } from '../../bot/config';
+import { REDACT_PATHS } from '../../bot/log';
+import { createTestStore } from '../../bot/store/testing';
+import type { StoreEngineKind } from '../../bot/store';
+import { startFakeConnector, type FakeConnector } from './fake-connector';
+import { startFakeGraph, type FakeGraph, type FakeGraphSeed } from './fake-graph';
+import { startFakeSms, type FakeSms } from './fake-sms';
+import { TeamsClient, type TeamsUser } from './teams-client';
+
+export interface BotHarness {
+  url: string;
+  app: App;
+  config: BotConfig;
+  connector: FakeConnector;
+  graph: FakeGraph;
+  sms: FakeSms;
+  /** Every log line the service wrote, as text, for canary checks. */
+  logs(): string;
+  client(user: { id: string; displayName: string }): TeamsClient;
+  close(): Promise<void>;
+}
+
+export interface BotHarnessOptions {
+  engine: StoreEngineKind;
+  graph: FakeGraphSeed;
+  writeback: AppParts['writeback'];
+  env?: Record<string, string>;
+  now?: () => Date;
+}
+
+export async function startBotHarness(opts: BotHarnessOptions): Promise<BotHarness> {
+  const graph = await startFakeGraph(opts.graph);
+  const sms = await startFakeSms();
+  const connector = await startFakeConnector();
+  const dir = await mkdtemp(join(tmpdir(), 'resetdesk-bot-'));
+  const caFile = join(dir, 'fakes-ca.pem');
+  await writeFile(caFile, graph.caPem + '\n' + sms.caPem);
+  const { store, cleanup } = await createTestStore(opts.engine, opts.now ? { now: opts.now } : {});
+
+  const config = loadConfig({
+    RESETDESK_DEV_MODE: 'true',
+    RESETDESK_TENANT_ID: graph.tenantId,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'debug',
+    GRAPH_CLIENT_ID: graph.clientId,
+    GRAPH_CLIENT_SECRET: graph.clientSecret,
+    GRAPH_AUTHORITY_HOST: graph.authorityHost,
+    GRAPH_BASE_URL: graph.url,
+    RESETDESK_EXTRA_CA_FILE: caFile,
+    RESETDESK_MAIL_FROM: 'resetdesk@contoso.example',
+    SMS_PROVIDER_URL: sms.url,
+    SMS_PROVIDER_API_KEY: sms.apiKey,
+    RESETDESK_CODE_PEPPER: `test-pepper-${randomUUID()}-${randomUUID()}`,
+    ...opts.env,
+  });
+
+  const lines: string[] = [];
+  const sink = new Writable({
+    write(chunk, _enc, cb) {
+      lines.push(String(chunk));
+      cb();
+    },
+  });
+  const logger = pino({ level: 'debug', redact: { paths: REDACT_PATHS, censor: '[redacted]' } }, sink);
+  const app = await createApp(config, { store, writeback: opts.writeback, logger, ...(opts.now ? { now: opts.now } : {}) });
+  const { url } = await app.listen();
+
+  return {
+    url,
+    app,
+    config,
+    connector,
+    graph,
+    sms,
+    logs: () => lines.join(''),
+    client(user) {
+      const teamsUser: TeamsUser = { aadObjectId: user.id, name: user.displayName, tenantId: graph.tenantId };
+      return new TeamsClient(url, connector, teamsUser);
+    },
+    async close() {
+      await app.close();
+      await cleanup();
+      await Promise.all([graph.close(), sms.close(), connector.close()]);
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
