@@ -6,3 +6,4 @@ export interface StoreContext {
 }
 
 export const JOB_QUEUED_CHANNEL = 'resetdesk_job_queued';
+export const JOB_FINISHED_CHANNEL = 'resetdesk_job_finished';

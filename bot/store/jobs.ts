@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { ResetDeskError } from '../errors';
 import { appendAuditInTx, validateAudit } from './audit-log';
-import { JOB_QUEUED_CHANNEL, type StoreContext } from './context';
+import { JOB_FINISHED_CHANNEL, JOB_QUEUED_CHANNEL, type StoreContext } from './context';
 import type { Queryable } from './engine';
 import { iso, jsonParam, toJob } from './rows';
 import type { AuditEntryInput, JobCompletion, NewJob, WritebackJob } from './types';
-import { jobCompletionSchema, leaseSchema, newJobSchema, isUuid, parseInput } from './validation';
+import { deliveryClaimSchema, jobCompletionSchema, leaseSchema, newJobSchema, isUuid, parseInput } from './validation';
 
 // The writeback queue. Rules live in SQL so that several bot replicas sharing
 // one PostgreSQL stay correct: SKIP LOCKED hands each job to one leaser, the
@@ -101,10 +101,11 @@ export async function completeJob(
   return ctx.db.transaction(async (tx) => {
     const rows = await tx.query(
       `UPDATE writeback_jobs
-          SET state = $3, result = $4::jsonb, signed_job = NULL, finished_at = $5::timestamptz, lease_expires_at = NULL
+          SET state = $3, result = $4::jsonb, signed_job = NULL, finished_at = $5::timestamptz, lease_expires_at = NULL,
+              inspect_report = $6::jsonb
         WHERE id = $1 AND state = 'leased' AND lease_owner = $2
         RETURNING *`,
-      [jobId, agentId, c.outcome, jsonParam(c.result), iso(now)],
+      [jobId, agentId, c.outcome, jsonParam(c.result), iso(now), jsonParam(c.inspectReport ?? null)],
     );
     if (!rows[0]) {
       const current = await getJob(tx, jobId);
@@ -170,4 +171,46 @@ export async function requeueLapsedLeases(ctx: StoreContext, now: Date): Promise
 export async function onJobQueued(ctx: StoreContext, listener: (jobId: string | null) => void): Promise<() => Promise<void>> {
   // An empty payload means "notifications may have been missed": re-check the queue.
   return ctx.db.listen(JOB_QUEUED_CHANNEL, (payload) => listener(payload === '' ? null : payload));
+}
+
+export async function onJobFinished(ctx: StoreContext, listener: (jobId: string | null) => void): Promise<() => Promise<void>> {
+  return ctx.db.listen(JOB_FINISHED_CHANNEL, (payload) => listener(payload === '' ? null : payload));
+}
+
+// Delivery of results is claimed, not just marked: a replica that dies while
+// acting on a result leaves a claim that goes stale, and another replica (or
+// the next start) delivers it. A result is therefore acted on at least once,
+// and by one replica at a time.
+const FINISHED = `state IN ('succeeded','failed','expired') AND delivered_at IS NULL`;
+const CLAIMABLE = `(delivery_claimed_at IS NULL OR delivery_claimed_at <= $1::timestamptz)`;
+
+export async function listUndeliveredJobs(ctx: StoreContext, claimMs: number, limit: number): Promise<string[]> {
+  const c = parseInput(deliveryClaimSchema, { claimMs, limit }, 'undelivered job query');
+  const rows = await ctx.db.query<{ id: string }>(
+    `SELECT id FROM writeback_jobs WHERE ${FINISHED} AND ${CLAIMABLE} ORDER BY finished_at, id LIMIT $2`,
+    [iso(new Date(ctx.now().getTime() - c.claimMs)), c.limit],
+  );
+  return rows.map((r) => String(r.id));
+}
+
+export async function claimJobDelivery(ctx: StoreContext, jobId: string, claimMs: number): Promise<WritebackJob | null> {
+  const c = parseInput(deliveryClaimSchema, { claimMs, limit: 1 }, 'delivery claim');
+  if (!isUuid(jobId)) return null;
+  const now = ctx.now();
+  const rows = await ctx.db.query(
+    `UPDATE writeback_jobs SET delivery_claimed_at = $3::timestamptz
+      WHERE id = $2 AND ${FINISHED} AND ${CLAIMABLE} RETURNING *`,
+    [iso(new Date(now.getTime() - c.claimMs)), jobId, iso(now)],
+  );
+  return rows[0] ? toJob(rows[0]) : null;
+}
+
+export async function markJobDelivered(ctx: StoreContext, jobId: string): Promise<void> {
+  if (!isUuid(jobId)) throw jobNotFound(jobId);
+  const rows = await ctx.db.query(
+    `UPDATE writeback_jobs SET delivered_at = COALESCE(delivered_at, $2::timestamptz)
+      WHERE id = $1 AND state IN ('succeeded','failed','expired') RETURNING id`,
+    [jobId, iso(ctx.now())],
+  );
+  if (!rows[0]) throw jobNotFound(jobId);
 }

@@ -152,6 +152,32 @@ ALTER TABLE verification_challenges ADD COLUMN target_ref text;
 ALTER TABLE verification_challenges ADD COLUMN digits integer CHECK (digits BETWEEN 6 AND 8);
 `,
   },
+  {
+    version: 3,
+    name: 'job results delivered once, across replicas and restarts',
+    // A finished job is announced on a channel by the database itself, so no
+    // code path that ends a job (result, expiry) can forget to. delivered_at
+    // marks that the service has acted on the result; a job finished while no
+    // replica was listening stays undelivered until one starts. The inspect
+    // report is account status, not a secret, and rides with the result.
+    sql: `
+ALTER TABLE writeback_jobs ADD COLUMN inspect_report jsonb;
+ALTER TABLE writeback_jobs ADD COLUMN delivery_claimed_at timestamptz;
+ALTER TABLE writeback_jobs ADD COLUMN delivered_at timestamptz;
+UPDATE writeback_jobs SET delivered_at = finished_at WHERE finished_at IS NOT NULL;
+CREATE INDEX writeback_jobs_undelivered ON writeback_jobs (finished_at) WHERE delivered_at IS NULL AND finished_at IS NOT NULL;
+
+CREATE FUNCTION writeback_job_finished_notify() RETURNS trigger LANGUAGE plpgsql AS $fn$
+BEGIN
+  PERFORM pg_notify('resetdesk_job_finished', NEW.id::text);
+  RETURN NEW;
+END
+$fn$;
+CREATE TRIGGER writeback_job_finished AFTER UPDATE OF state ON writeback_jobs
+  FOR EACH ROW WHEN (OLD.state IN ('queued','leased') AND NEW.state IN ('succeeded','failed','expired'))
+  EXECUTE FUNCTION writeback_job_finished_notify();
+`,
+  },
 ];
 
 export interface MigrationReport {

@@ -89,6 +89,10 @@ export async function openStore(options: OpenStoreOptions = {}): Promise<Store> 
     expireJobs: (now) => jobs.expireJobs(ctx, now ?? ctx.now()),
     requeueLapsedLeases: (now) => jobs.requeueLapsedLeases(ctx, now ?? ctx.now()),
     onJobQueued: (listener) => jobs.onJobQueued(ctx, listener),
+    onJobFinished: (listener) => jobs.onJobFinished(ctx, listener),
+    listUndeliveredJobs: (claimMs, limit) => jobs.listUndeliveredJobs(ctx, claimMs, limit ?? 100),
+    claimJobDelivery: (jobId, claimMs) => jobs.claimJobDelivery(ctx, jobId, claimMs),
+    markJobDelivered: (jobId) => jobs.markJobDelivered(ctx, jobId),
 
     registerAgent: (input, entry) => agents.registerAgent(ctx, input, entry),
     enrollAgent: (code, input, entry) => agents.enrollAgent(ctx, code, input, entry),

@@ -98,6 +98,8 @@ export function toJob(r: Row): WritebackJob {
     attempts: Number(r.attempts),
     result: (r.result ?? null) as SafeResult | null,
     finishedAt: dateOrNull(r.finished_at),
+    inspectReport: (r.inspect_report ?? null) as Record<string, JsonValue> | null,
+    deliveredAt: dateOrNull(r.delivered_at),
   };
 }
 

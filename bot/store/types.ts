@@ -189,6 +189,10 @@ export interface WritebackJob {
   attempts: number;
   result: SafeResult | null;
   finishedAt: Date | null;
+  /** Account status an inspect job reported (not a secret); null for other jobs. */
+  inspectReport?: Record<string, JsonValue> | null;
+  /** When the service acted on the finished job; null until then (delivered after a restart if need be). */
+  deliveredAt?: Date | null;
 }
 
 export interface NewJob {
@@ -203,6 +207,8 @@ export interface NewJob {
 export interface JobCompletion {
   outcome: 'succeeded' | 'failed';
   result: SafeResult;
+  /** What an inspect job found (account status, never a secret). */
+  inspectReport?: Record<string, JsonValue>;
 }
 
 /** A public JWK: any private member (`d`, `p`, `q`, ...) is refused. */
@@ -328,6 +334,13 @@ export interface Store {
   requeueLapsedLeases(now?: Date): Promise<WritebackJob[]>;
   /** Wake-ups for long-polls: a job id, or null meaning "notifications may have been missed; re-check". */
   onJobQueued(listener: (jobId: string | null) => void): Promise<() => Promise<void>>;
+  /** A job ended (result or expiry) on any replica: its id, or null meaning "re-check undelivered jobs". */
+  onJobFinished(listener: (jobId: string | null) => void): Promise<() => Promise<void>>;
+  /** Ids of finished jobs nobody has delivered yet and nobody is delivering now (claims older than claimMs are stale). */
+  listUndeliveredJobs(claimMs: number, limit?: number): Promise<string[]>;
+  /** Claims delivery of a finished job for claimMs; returns it, or null when it is delivered or claimed by another replica. */
+  claimJobDelivery(jobId: string, claimMs: number): Promise<WritebackJob | null>;
+  markJobDelivered(jobId: string): Promise<void>;
 
   registerAgent(input: NewAgent, audit: AuditEntryInput): Promise<Agent>;
   enrollAgent(enrollmentCode: string, input: NewAgent, audit: AuditEntryInput): Promise<Agent>;

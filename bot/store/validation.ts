@@ -102,7 +102,9 @@ export const newJobSchema = z.object({
 export const jobCompletionSchema = z.object({
   outcome: z.enum(['succeeded', 'failed']),
   result: safeResult,
+  inspectReport: jsonObject.optional(),
 }).strict();
+export const deliveryClaimSchema = z.object({ claimMs: z.number().int().min(1000).max(3_600_000), limit: z.number().int().min(1).max(1000) }).strict();
 
 const PRIVATE_JWK_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
 const publicJwk = z.record(z.string(), json)
