@@ -1,0 +1,257 @@
+// The agents' side of the bot service: /api/agent/*. Agents call out to it
+// (outbound HTTPS only from the company network); every call but enrollment
+// carries a one-use lease token signed by the agent's own key.
+import type { Request, Response, Server } from 'restify';
+import { Histogram } from 'prom-client';
+import { z } from 'zod';
+import {
+  EnrollmentRequestSchema,
+  isProtocolError,
+  JobResultSchema,
+  ProtocolIdSchema,
+  type EnrollmentResponse,
+  type LeaseResponse,
+} from '../../agent/protocol';
+import { isResetDeskError } from '../errors';
+import type { RouteGroup } from '../http/server';
+import type { Logger } from '../log';
+import type { BotMetrics } from '../metrics';
+import type { Store, WritebackJob } from '../store';
+import { verifyLeaseToken, type ServiceSigningKey } from './crypto';
+import { codeOf } from './result-delivery';
+import { WakeSignal } from './wake-signal';
+
+export interface AgentGatewayOptions {
+  store: Store;
+  signingKey: ServiceSigningKey;
+  audience: string;
+  logger: Logger;
+  metrics?: BotMetrics;
+  /** How long a leased job stays with its agent before it is queued again (default 60 s). */
+  leaseMs?: number;
+  /** Longest a lease call waits for work (default 25 s, under common proxy idle timeouts of 30 s). */
+  longPollMs?: number;
+  now?: () => Date;
+}
+
+export interface AgentGateway extends RouteGroup {
+  /** Ends every waiting long-poll (answering "no job") and stops listening. */
+  close(): Promise<void>;
+}
+
+// Agent messages are small; a sealed job never travels this way in.
+const MAX_BODY_BYTES = 16 * 1024;
+
+class GatewayError extends Error {
+  constructor(readonly status: number, readonly code: string, message: string) {
+    super(message);
+  }
+}
+
+const EmptyBodySchema = z.strictObject({});
+const LeaseBodySchema = z.strictObject({ waitMs: z.number().int().min(0).max(25_000).optional() });
+const ReleaseBodySchema = z.strictObject({ jobId: ProtocolIdSchema });
+
+function parseBody<S extends z.ZodType>(schema: S, req: Request): z.output<S> {
+  const length = Number(req.header('content-length') ?? '0');
+  if (length > MAX_BODY_BYTES) throw new GatewayError(413, 'GATEWAY_BODY_TOO_LARGE', `The request body is larger than ${MAX_BODY_BYTES} bytes.`);
+  const body: unknown = req.body === undefined || req.body === '' ? {} : req.body;
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new GatewayError(400, 'GATEWAY_INVALID_INPUT', 'The request body must be a JSON object.');
+  }
+  const parsed = schema.safeParse(body);
+  if (!parsed.success) {
+    // Field paths and rules only: values may be secrets sent to the wrong place.
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; ').slice(0, 500);
+    throw new GatewayError(400, 'GATEWAY_INVALID_INPUT', `The request is not valid: ${problems}`);
+  }
+  return parsed.data;
+}
+
+const TOKEN_STATUS: Record<string, number> = {
+  PROTOCOL_TOKEN_INVALID: 401,
+  PROTOCOL_TOKEN_EXPIRED: 401,
+  PROTOCOL_TOKEN_REPLAYED: 401,
+  PROTOCOL_AGENT_UNKNOWN: 401,
+  PROTOCOL_AGENT_REVOKED: 403,
+  PROTOCOL_KEY_INVALID: 401,
+};
+
+const STORE_STATUS: Record<string, number> = {
+  ENROLL_CODE_INVALID: 403,
+  ENROLL_CODE_USED: 403,
+  ENROLL_CODE_EXPIRED: 403,
+  STORE_NOT_FOUND: 404,
+  STORE_LEASE_NOT_HELD: 409,
+  STORE_INVALID_INPUT: 400,
+};
+
+export function createAgentGateway(o: AgentGatewayOptions): AgentGateway {
+  const { store, logger } = o;
+  const now = o.now ?? (() => new Date());
+  const leaseMs = o.leaseMs ?? 60_000;
+  const longPollMs = o.longPollMs ?? 25_000;
+  const wake = new WakeSignal();
+  let unlisten: Promise<() => Promise<void>> | undefined;
+  let closed = false;
+
+  const registry = o.metrics?.registry;
+  const leaseWaitName = 'resetdesk_agent_lease_wait_seconds';
+  const leaseWait = registry
+    ? ((registry.getSingleMetric(leaseWaitName) as Histogram<'outcome'> | undefined) ??
+      new Histogram({
+        name: leaseWaitName,
+        help: 'How long agent lease calls waited, by whether they got a job',
+        labelNames: ['outcome'],
+        buckets: [0.001, 0.005, 0.025, 0.1, 0.5, 1, 5, 15, 30],
+        registers: [registry],
+      }))
+    : undefined;
+
+  function listenForJobs(): Promise<unknown> {
+    unlisten ??= store.onJobQueued(() => wake.fire()).catch((err: unknown) => {
+      unlisten = undefined;
+      throw err;
+    });
+    return unlisten;
+  }
+
+  async function authenticate(req: Request): Promise<string> {
+    const header = req.header('authorization') ?? '';
+    const match = /^Bearer ([A-Za-z0-9._-]{1,4096})$/.exec(header);
+    if (!match) throw new GatewayError(401, 'PROTOCOL_TOKEN_INVALID', 'The request carries no agent token.');
+    try {
+      return await verifyLeaseToken(match[1], {
+        lookupAgentKey: async (agentId) => {
+          const agent = await store.getAgent(agentId);
+          return agent ? { signingJwk: agent.signingJwk, revoked: agent.revokedAt !== null } : undefined;
+        },
+        audience: o.audience,
+        rememberJti: (jti, expiresAt) => store.rememberTokenId(jti, expiresAt),
+        now,
+      });
+    } catch (err) {
+      if (isProtocolError(err) && TOKEN_STATUS[err.code]) throw new GatewayError(TOKEN_STATUS[err.code]!, err.code, err.message);
+      throw err;
+    }
+  }
+
+  function route(name: string, handler: (req: Request, res: Response) => Promise<{ status: number; body: unknown }>) {
+    return async (req: Request, res: Response): Promise<void> => {
+      try {
+        const { status, body } = await handler(req, res);
+        if (status === 204) res.send(204);
+        else res.send(status, body);
+      } catch (err) {
+        let status = 500;
+        let code = 'GATEWAY_INTERNAL_ERROR';
+        let message = 'The service could not handle the request.';
+        if (err instanceof GatewayError) ({ status, code, message } = err);
+        else if (isResetDeskError(err) && STORE_STATUS[err.code]) ({ code, message } = err), (status = STORE_STATUS[err.code]!);
+        else if (isProtocolError(err)) ({ code, message } = err), (status = 400);
+        const log = status >= 500 ? logger.error.bind(logger) : logger.warn.bind(logger);
+        log({ route: name, status, code, err: status >= 500 ? { name: (err as Error)?.name, code: codeOf(err) } : undefined }, 'agent gateway refused a request');
+        if (!res.headersSent) res.send(status, { code, message });
+      }
+    };
+  }
+
+  function toLeased(job: WritebackJob): LeaseResponse {
+    return { job: { jobId: job.id, leaseId: `${job.id}.${job.attempts}`, leaseExpiresAt: job.leaseExpiresAt!.toISOString(), jws: job.signedJob! } };
+  }
+
+  /** Leases at once if a job is queued; otherwise waits for a wake-up (a job queued on any replica) or the deadline. */
+  async function waitForJob(agentId: string, waitMs: number, gone: () => boolean): Promise<WritebackJob | null> {
+    await listenForJobs();
+    const deadline = Date.now() + waitMs;
+    for (;;) {
+      // Taken before the lease attempt, so a job queued in between still wakes this wait.
+      const woken = wake.next();
+      const job = await store.leaseJob(agentId, leaseMs);
+      if (job) return job;
+      const remaining = deadline - Date.now();
+      if (remaining <= 0 || closed || gone()) return null;
+      await woken.wait(remaining);
+    }
+  }
+
+  const gateway: AgentGateway = {
+    register(server: Server) {
+      server.post('/api/agent/enroll', route('enroll', async (req) => {
+        const body = parseBody(EnrollmentRequestSchema, req);
+        const agent = await store.enrollAgent(
+          body.code,
+          { name: body.name, signingJwk: body.signingJwk, encryptionJwk: body.encryptionJwk, managedOus: body.ous },
+          { actor: { kind: 'system', id: 'agent-gateway' }, action: 'agent.enrolled', details: { managedOus: body.ous } },
+        );
+        logger.info({ agentId: agent.id, agentName: agent.name }, 'agent enrolled');
+        const answer: EnrollmentResponse = { agentId: agent.id, serviceSigningJwk: o.signingKey.publicJwk, serviceKeyId: o.signingKey.keyId, audience: o.audience };
+        return { status: 201, body: answer };
+      }));
+
+      server.post('/api/agent/lease', route('lease', async (req, res) => {
+        const agentId = await authenticate(req);
+        const body = parseBody(LeaseBodySchema, req);
+        await store.touchAgent(agentId);
+        let gone = false;
+        const onClose = (): void => {
+          gone = true;
+          wake.fire();
+        };
+        res.once('close', onClose);
+        const started = Date.now();
+        try {
+          const job = await waitForJob(agentId, Math.min(body.waitMs ?? longPollMs, longPollMs), () => gone);
+          leaseWait?.observe({ outcome: job ? 'job' : 'empty' }, (Date.now() - started) / 1000);
+          if (job && (gone || res.writableEnded)) {
+            // The agent hung up while we leased for it: give the job straight back.
+            await store.releaseLease(job.id, agentId).catch(() => undefined);
+            return { status: 204, body: null };
+          }
+          if (job) logger.info({ agentId, jobId: job.id, kind: job.kind, attempt: job.attempts }, 'job leased');
+          return { status: 200, body: job ? toLeased(job) : ({ job: null } satisfies LeaseResponse) };
+        } finally {
+          res.removeListener('close', onClose);
+        }
+      }));
+
+      server.post('/api/agent/result', route('result', async (req) => {
+        const agentId = await authenticate(req);
+        const result = parseBody(JobResultSchema, req);
+        const done = await store.completeJob(
+          result.jobId,
+          agentId,
+          { outcome: result.outcome, result: { code: result.code, message: result.message }, ...(result.inspect ? { inspectReport: result.inspect } : {}) },
+          { actor: { kind: 'agent', id: agentId }, action: `writeback.job_${result.outcome}`, details: { jobId: result.jobId, code: result.code } },
+        );
+        await store.touchAgent(agentId);
+        logger.info({ agentId, jobId: done.id, kind: done.kind, outcome: done.state, code: result.code }, 'job result recorded');
+        return { status: 200, body: { jobId: done.id, state: done.state } };
+      }));
+
+      server.post('/api/agent/release', route('release', async (req) => {
+        const agentId = await authenticate(req);
+        const { jobId } = parseBody(ReleaseBodySchema, req);
+        const job = await store.releaseLease(jobId, agentId);
+        logger.info({ agentId, jobId }, 'lease returned by the agent');
+        return { status: 200, body: { jobId: job.id, state: job.state } };
+      }));
+
+      server.post('/api/agent/heartbeat', route('heartbeat', async (req) => {
+        const agentId = await authenticate(req);
+        parseBody(EmptyBodySchema, req);
+        await store.touchAgent(agentId);
+        return { status: 200, body: { ok: true } };
+      }));
+    },
+
+    async close() {
+      closed = true;
+      wake.fire();
+      const pending = unlisten;
+      unlisten = undefined;
+      if (pending) await (await pending.catch(() => async () => undefined))();
+    },
+  };
+  return gateway;
+}

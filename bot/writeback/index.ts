@@ -1,0 +1,44 @@
+// The writeback channel: the service the journey calls and the gateway agents call.
+import type { Logger } from '../log';
+import type { BotMetrics } from '../metrics';
+import type { Store } from '../store';
+import { createAgentGateway, type AgentGateway } from './agent-gateway';
+import type { ServiceSigningKey } from './crypto';
+import { createWritebackService, DEFAULT_LEASE_MS, type WritebackService } from './writeback-service';
+
+export * from './writeback-service';
+export * from './agent-gateway';
+export * from './enrollment-codes';
+export { finishedEvent, EXPIRED_RESULT, type JobFinishedEvent, type JobFinishedListener } from './result-delivery';
+
+export interface WritebackChannelOptions {
+  store: Store;
+  signingKey: ServiceSigningKey;
+  audience: string;
+  logger: Logger;
+  metrics?: BotMetrics;
+  jobTtlSeconds?: number;
+  agentAliveWithinMs?: number;
+  leaseMs?: number;
+  longPollMs?: number;
+  sweepIntervalMs?: number;
+  now?: () => Date;
+}
+
+/** Service and gateway wired together, in the shape the app takes (routes, start, stop). */
+export type WritebackChannel = WritebackService & { gateway: AgentGateway; routes: AgentGateway[] };
+
+export function createWritebackChannel(o: WritebackChannelOptions): WritebackChannel {
+  const leaseMs = o.leaseMs ?? DEFAULT_LEASE_MS;
+  const service = createWritebackService({ ...o, leaseMs });
+  const gateway = createAgentGateway({ ...o, leaseMs });
+  return {
+    ...service,
+    gateway,
+    routes: [gateway],
+    async stop() {
+      await gateway.close();
+      await service.stop();
+    },
+  };
+}
