@@ -1,7 +1,8 @@
 // The composition root: builds every part from the validated configuration
 // and wires them together. Tests build the same app with a few parts pointed
 // elsewhere (a fake Graph over real HTTPS, a scratch database).
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Server } from 'restify';
 import { createLogger, type Logger } from './log';
 import type { BotConfig } from './config';
@@ -59,7 +60,8 @@ export async function createApp(config: BotConfig, parts: AppParts): Promise<App
   const now = parts.now ?? (() => new Date());
   const metrics = createMetrics();
   const ownsStore = !parts.store;
-  const store = parts.store ?? (await openStore({ databaseUrl: config.storage.databaseUrl, dataDir: config.storage.dataDir, now, logger }));
+  if (ownsStore && !config.storage.databaseUrl) mkdirSync(config.storage.dataDir, { recursive: true, mode: 0o700 });
+  const store = parts.store ?? (await openStore({ databaseUrl: config.storage.databaseUrl, dataDir: join(config.storage.dataDir, 'pglite'), now, logger }));
   const extraCa = config.extraCaFile ? { ca: readFileSync(config.extraCaFile, 'utf8') } : {};
   const people = parts.people ?? createGraphDirectory(
     {

@@ -33,7 +33,7 @@ describe('configuration', () => {
 
   test('the service refuses to start without an app id unless dev mode is asked for', () => {
     expect(problemsOf({ RESETDESK_TENANT_ID: TENANT }).join('\n')).toMatch(/MicrosoftAppId: required/);
-    const dev = loadConfig({ RESETDESK_DEV_MODE: 'true', RESETDESK_TENANT_ID: TENANT });
+    const dev = loadConfig({ RESETDESK_DEV_MODE: 'true', RESETDESK_TENANT_ID: TENANT, GRAPH_CLIENT_ID: APP, GRAPH_CLIENT_SECRET: 'graph-secret' });
     expect(dev.devMode).toBe(true);
     expect(dev.bot.appId).toBeUndefined();
   });
@@ -43,6 +43,15 @@ describe('configuration', () => {
     expect(problems.join('\n')).toMatch(/PORT: must be a whole number/);
     expect(problems.join('\n')).toMatch(/MicrosoftAppTenantId: must be a GUID/);
     expect(problems.join('\n')).toMatch(/SMS_PROVIDER_URL: must be an http\(s\) URL/);
+  });
+
+  test('the job-signing key comes from a file in the data folder unless one is given', () => {
+    expect(loadConfig({ ...production, RESETDESK_DATA_DIR: '/var/lib/resetdesk' }).writeback).toEqual({
+      signingKey: { file: '/var/lib/resetdesk/service-signing-key.json' },
+      audience: `resetdesk:${TENANT}`,
+    });
+    expect(loadConfig({ ...production, RESETDESK_SIGNING_KEY_JWK: '{"kty":"OKP"}' }).writeback.signingKey).toEqual({ jwkJson: '{"kty":"OKP"}' });
+    expect(problemsOf({ ...production, RESETDESK_SIGNING_KEY_JWK: '{}', RESETDESK_SIGNING_KEY_FILE: '/k.json' }).join('\n')).toMatch(/set one, not both/);
   });
 
   test('a short pepper and a half-configured SMS provider are refused', () => {

@@ -77,6 +77,9 @@ const envSchema = z.object({
   RESETDESK_HELPDESK_GROUP_ID: optionalGuid,
   RESETDESK_ADMIN_GROUP_ID: optionalGuid,
   RESETDESK_JOB_TTL_SECONDS: int(600, 30, 86_400),
+  RESETDESK_SIGNING_KEY_FILE: optionalString,
+  RESETDESK_SIGNING_KEY_JWK: optionalString,
+  RESETDESK_AGENT_AUDIENCE: optionalString.refine((v) => v === undefined || /^[\x21-\x7e]{3,200}$/.test(v), 'must be 3 to 200 printable characters without spaces'),
   RESETDESK_REVOKE_SESSIONS_AFTER_RESET: bool(false),
   RESETDESK_NOTIFY_MAIL_AFTER_RESET: bool(false),
 });
@@ -114,6 +117,12 @@ export interface BotConfig {
   codePepper: string;
   groups: { approvers: string | undefined; helpdesk: string | undefined; admins: string | undefined };
   jobTtlSeconds: number;
+  writeback: {
+    /** The service's job-signing key: a JWK file (created on first start when missing) or the JWK itself from a secret store. */
+    signingKey: { file: string } | { jwkJson: string };
+    /** Names this deployment to its agents; they refuse jobs for any other. */
+    audience: string;
+  };
   afterReset: { revokeSessions: boolean; notifyMail: boolean };
 }
 
@@ -148,12 +157,14 @@ export function loadConfig(env: Record<string, string | undefined>): BotConfig {
   const tenantId = e.RESETDESK_TENANT_ID ?? e.MicrosoftAppTenantId;
   if (!tenantId) problems.push('RESETDESK_TENANT_ID: required (or MicrosoftAppTenantId): the Entra tenant whose users may use the bot');
   if (!e.RESETDESK_CODE_PEPPER && !e.RESETDESK_DEV_MODE) problems.push('RESETDESK_CODE_PEPPER: required, at least 32 random characters');
+  if (e.RESETDESK_SIGNING_KEY_FILE && e.RESETDESK_SIGNING_KEY_JWK) problems.push('RESETDESK_SIGNING_KEY_FILE and RESETDESK_SIGNING_KEY_JWK: set one, not both');
   if ((e.SMS_PROVIDER_URL === undefined) !== (e.SMS_PROVIDER_API_KEY === undefined)) {
     problems.push('SMS_PROVIDER_URL and SMS_PROVIDER_API_KEY: set both or neither');
   }
   const clientId = e.GRAPH_CLIENT_ID ?? e.MicrosoftAppId;
   const clientSecret = e.GRAPH_CLIENT_SECRET ?? e.MicrosoftAppPassword;
-  if (!e.RESETDESK_DEV_MODE && (!clientId || !clientSecret)) {
+  if (!clientId || !clientSecret) {
+    // Even in dev mode: every journey starts by looking the person up in Entra ID.
     problems.push('GRAPH_CLIENT_ID/GRAPH_CLIENT_SECRET: required (they default to MicrosoftAppId/MicrosoftAppPassword)');
   }
   if (problems.length > 0) throw new ConfigError(problems);
@@ -184,6 +195,12 @@ export function loadConfig(env: Record<string, string | undefined>): BotConfig {
     codePepper: e.RESETDESK_CODE_PEPPER ?? DEV_PEPPER,
     groups: { approvers: e.RESETDESK_APPROVER_GROUP_ID, helpdesk: e.RESETDESK_HELPDESK_GROUP_ID, admins: e.RESETDESK_ADMIN_GROUP_ID },
     jobTtlSeconds: e.RESETDESK_JOB_TTL_SECONDS,
+    writeback: {
+      signingKey: e.RESETDESK_SIGNING_KEY_JWK
+        ? { jwkJson: e.RESETDESK_SIGNING_KEY_JWK }
+        : { file: e.RESETDESK_SIGNING_KEY_FILE ?? `${e.RESETDESK_DATA_DIR ?? '.data'}/service-signing-key.json` },
+      audience: e.RESETDESK_AGENT_AUDIENCE ?? `resetdesk:${tenantId}`,
+    },
     afterReset: { revokeSessions: e.RESETDESK_REVOKE_SESSIONS_AFTER_RESET, notifyMail: e.RESETDESK_NOTIFY_MAIL_AFTER_RESET },
   };
 }
