@@ -31,7 +31,10 @@ export async function runLoad(label: string, opts: { concurrency: number; durati
       for (;;) {
         const t0 = performance.now();
         if (t0 >= end) return;
-        const ok = await send(worker).catch(() => false);
+        const ok = await send(worker).catch((err: unknown) => {
+          if (process.env.BENCH_DEBUG) console.error(err);
+          return false;
+        });
         const t1 = performance.now();
         if (t0 < warmupEnd) continue;
         if (ok) latencies.push(t1 - t0);

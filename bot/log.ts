@@ -5,7 +5,7 @@ import pino, { type Logger, type DestinationStream } from 'pino';
 // code logs: top-level fields, one level of nesting, and card/agent payloads.
 const SECRET_KEYS = [
   'password', 'newPassword', 'confirmPassword', 'currentPassword', 'oldPassword',
-  'code', 'otp', 'secret', 'token', 'accessToken', 'refreshToken', 'authorization',
+  'otp', 'oneTimeCode', 'secret', 'token', 'accessToken', 'refreshToken', 'authorization',
   'clientSecret', 'MicrosoftAppPassword', 'bindPassword', 'enrollmentCode', 'sealedPassword',
   'jwe', 'jws', 'privateKey', 'apiKey', 'cookie',
 ];

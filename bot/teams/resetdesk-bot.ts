@@ -40,7 +40,8 @@ export class ResetDeskBot extends TeamsActivityHandler {
     const aad = context.activity.from?.aadObjectId;
     if (aad && context.activity.conversation?.conversationType === 'personal') {
       // Kept for proactive updates of this person's cards (results, approvals, manager answers).
-      const reference = TurnContext.getConversationReference(context.activity) as unknown as Record<string, JsonValue>;
+      // JSON round trip: botbuilder leaves undefined members that are not JSON.
+      const reference = JSON.parse(JSON.stringify(TurnContext.getConversationReference(context.activity))) as Record<string, JsonValue>;
       await this.deps.store.saveConversationReference(tenant, aad, reference);
     }
     await super.run(context);
