@@ -1,0 +1,210 @@
+// One leased job, from signed token to typed result: verify against the
+// pinned service key, open the sealed password, check scope, apply once,
+// and describe the outcome in words safe to show the user. The password
+// lives only in local variables here and is never logged or reported.
+import type { CryptoKey } from 'jose';
+import type { Logger } from 'pino';
+import type { Directory, Target } from '../directory';
+import { AgentError } from '../errors';
+import {
+  isDnInScope,
+  isProtocolError,
+  JOB_REFUSAL_CODES,
+  openSealedPassword,
+  verifyJob,
+  type InspectReport,
+  type JobPayload,
+  type JobResult,
+  type LeasedJob,
+  type ResultCode,
+  type SigningPublicJwk,
+} from '../protocol';
+import type { EnrollmentState } from './agent-state';
+import type { Journal } from './journal';
+
+/** Test-only fault injection (RESETDESK_AGENT_FAULT); see agent/README.md. */
+export type AgentFault = 'crash-after-apply' | undefined;
+
+export interface JobRunnerOptions {
+  directory: Directory;
+  enrollment: Pick<EnrollmentState, 'agentId' | 'audience'> & { serviceSigningJwk: SigningPublicJwk };
+  encryptionKey: CryptoKey;
+  managedOus: readonly string[];
+  journal: Journal;
+  logger: Logger;
+  now?: () => Date;
+  fault?: AgentFault;
+}
+
+export type JobOutcome = { result: JobResult } | { release: true };
+
+class Refusal extends Error {
+  constructor(readonly code: ResultCode, message: string) {
+    super(message);
+  }
+}
+
+const UNAVAILABLE = 'The on-premises directory cannot be reached right now. Nothing was changed; please try again later.';
+
+/** The result code and user-safe message for anything a job can fail with. */
+export function resultForError(err: unknown): { code: ResultCode; message: string } {
+  if (err instanceof Refusal) return { code: err.code, message: err.message };
+  if (isProtocolError(err) && (JOB_REFUSAL_CODES as readonly string[]).includes(err.code)) {
+    return { code: err.code as ResultCode, message: err.message };
+  }
+  if (err instanceof AgentError) {
+    switch (err.code) {
+      case 'AGENT_POLICY_VIOLATION':
+      case 'AGENT_OUT_OF_SCOPE':
+      case 'AGENT_PROTECTED_ACCOUNT':
+      case 'AGENT_NOT_PERMITTED':
+      case 'AGENT_WRONG_CURRENT_PASSWORD':
+        return { code: err.code, message: err.message };
+      case 'AGENT_DIRECTORY_UNAVAILABLE':
+      case 'AGENT_TLS_FAILURE':
+      case 'AGENT_BIND_FAILED':
+      case 'AGENT_INSECURE_TRANSPORT':
+        return { code: 'AGENT_DIRECTORY_UNAVAILABLE', message: UNAVAILABLE };
+      case 'AGENT_USER_NOT_FOUND':
+        return err.details.ambiguous
+          ? { code: 'AGENT_USER_AMBIGUOUS', message: 'More than one account matches; please contact the helpdesk.' }
+          : { code: 'AGENT_USER_NOT_FOUND', message: err.message };
+      case 'AGENT_INVALID_TARGET':
+        return { code: 'AGENT_USER_NOT_FOUND', message: 'The account was not found in the directory.' };
+      case 'AGENT_ACCOUNT_LOCKED':
+        return { code: 'AGENT_NOT_PERMITTED', message: err.message };
+      default:
+        break;
+    }
+  }
+  return { code: 'AGENT_INTERNAL_ERROR', message: 'The change could not be completed because of an internal error; please contact the helpdesk.' };
+}
+
+/** Search by the identifier that survives renames first. */
+export function targetOf(job: JobPayload): Target {
+  const t = job.target;
+  if (t.sid) return { sid: t.sid };
+  if (t.guid) return { guid: t.guid };
+  if (t.upn) return { upn: t.upn };
+  return { samAccountName: t.sam! };
+}
+
+export class JobRunner {
+  constructor(private readonly o: JobRunnerOptions) {}
+
+  /**
+   * Runs a leased job. `mayApply` is asked right before anything is written:
+   * when it says no (the agent is shutting down), the lease is returned instead.
+   */
+  async run(leased: LeasedJob, mayApply: () => boolean): Promise<JobOutcome> {
+    const log = this.o.logger.child({ jobId: leased.jobId });
+    const fail = (err: unknown): JobOutcome => {
+      const { code, message } = resultForError(err);
+      const level = code === 'AGENT_INTERNAL_ERROR' ? 'error' : 'warn';
+      log[level]({ code, cause: err instanceof Error ? { name: err.name, code: (err as { code?: unknown }).code } : undefined }, 'job refused or failed');
+      return { result: { jobId: leased.jobId, outcome: 'failed', code, message } };
+    };
+
+    let job: JobPayload;
+    try {
+      job = await verifyJob(leased.jws, {
+        pinnedServiceJwk: this.o.enrollment.serviceSigningJwk,
+        audience: this.o.enrollment.audience,
+        ...(this.o.now ? { now: this.o.now } : {}),
+      });
+      if (job.jobId !== leased.jobId) throw new Refusal('PROTOCOL_JOB_INVALID', 'The signed job does not match the leased job.');
+    } catch (err) {
+      return fail(err);
+    }
+    log.info({ kind: job.kind, requestId: job.requestId }, 'job verified');
+
+    try {
+      const target = targetOf(job);
+      if (job.kind === 'inspect') return this.ok(job, 'The account status was read.', await this.inspect(target));
+
+      const secrets = await this.openSecrets(job);
+      // Scope is checked on the account's DN before anything else touches it;
+      // the directory checks it again (with protection) in the same call that writes.
+      const user = await this.o.directory.find(target);
+      if (!isDnInScope(user.dn, this.o.managedOus)) throw new Refusal('AGENT_OUT_OF_SCOPE', 'This account is not managed by ResetDesk; please contact the helpdesk.');
+      const approvedPrivileged = job.options.approvedPrivileged === true;
+
+      if (job.kind === 'unlock') {
+        if (!mayApply()) return { release: true };
+        const done = await this.o.directory.unlock(target, { approvedPrivileged });
+        this.afterApply();
+        return this.ok(job, done.wasLocked ? 'The account was unlocked.' : 'The account was not locked; nothing needed to change.');
+      }
+
+      const before = await this.o.directory.passwordVersion(target);
+      const entry = this.o.journal.get(job.jobId);
+      if (entry) {
+        if (before.version === entry.version + 1) {
+          log.warn({ versionBefore: entry.version, versionNow: before.version }, 'job was already applied before a restart; reporting it without applying again');
+          return this.ok(job, 'The password was changed.');
+        }
+        if (before.version !== entry.version) {
+          throw new Refusal('AGENT_ALREADY_APPLIED', 'The password was changed again since this request was made; it was not applied a second time.');
+        }
+      } else {
+        await this.o.journal.recordApplying(job.jobId, before.version, user.dn);
+      }
+      if (!mayApply()) return { release: true };
+
+      if (job.kind === 'reset') {
+        await this.o.directory.reset(target, secrets.password!, {
+          approvedPrivileged,
+          ...(job.options.mustChangeAtNextLogon !== undefined ? { mustChangeAtNextLogon: job.options.mustChangeAtNextLogon } : {}),
+          ...(job.options.enforceHistory !== undefined ? { enforceHistory: job.options.enforceHistory } : {}),
+          // A person who proved who they are and set a new password expects to sign in with it.
+          unlock: true,
+        });
+      } else {
+        await this.o.directory.change(target, secrets.currentPassword!, secrets.password!, { approvedPrivileged });
+      }
+      this.afterApply();
+      return this.ok(job, job.options.mustChangeAtNextLogon ? 'The password was reset; it must be changed at the next sign-in.' : 'The password was changed.');
+    } catch (err) {
+      return fail(err);
+    }
+  }
+
+  private async openSecrets(job: JobPayload): Promise<{ password?: string; currentPassword?: string }> {
+    const { encryptionKey, enrollment } = this.o;
+    if (job.kind === 'reset') return { password: await openSealedPassword(job.sealedPassword, encryptionKey, enrollment.agentId) };
+    if (job.kind === 'change') {
+      return {
+        currentPassword: await openSealedPassword(job.sealedCurrentPassword, encryptionKey, enrollment.agentId),
+        password: await openSealedPassword(job.sealedNewPassword, encryptionKey, enrollment.agentId),
+      };
+    }
+    return {};
+  }
+
+  private async inspect(target: Target): Promise<InspectReport> {
+    const info = await this.o.directory.inspect(target);
+    if (!info.found) throw new Refusal('AGENT_USER_NOT_FOUND', 'The account was not found in the directory.');
+    const s = info.status;
+    return {
+      locked: s.locked,
+      disabled: s.disabled,
+      mustChange: s.mustChangeAtNextLogon,
+      passwordExpiresAt: s.passwordNeverExpires || !s.passwordExpiresAt ? null : s.passwordExpiresAt.toISOString(),
+      privileged: info.privileged,
+      inScope: isDnInScope(info.dn, this.o.managedOus),
+      policy: { minLength: info.policy.minLength, complexity: info.policy.complexity, historyLength: info.policy.historyLength },
+    };
+  }
+
+  private afterApply(): void {
+    if (this.o.fault === 'crash-after-apply') {
+      this.o.logger.warn('test fault: crashing after the directory applied the change, before reporting');
+      process.kill(process.pid, 'SIGKILL');
+    }
+  }
+
+  private ok(job: JobPayload, message: string, inspect?: InspectReport): JobOutcome {
+    this.o.logger.info({ jobId: job.jobId, kind: job.kind }, 'job succeeded');
+    return { result: { jobId: job.jobId, outcome: 'succeeded', code: 'OK', message, ...(inspect ? { inspect } : {}) } };
+  }
+}

@@ -1,0 +1,244 @@
+// Real parts for writeback tests, in one place: bot replicas (the real HTTP
+// server with the agent gateway on an ephemeral port), agent processes
+// spawned from the real CLI, and helpers to wait for finished jobs.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Client } from 'ldapts';
+import type { Server } from 'restify';
+import { loadConfig } from '../../bot/config';
+import { createServer, listen } from '../../bot/http/server';
+import type { Logger } from '../../bot/log';
+import { createMetrics } from '../../bot/metrics';
+import type { Store } from '../../bot/store';
+import { createAdapter } from '../../bot/teams/adapter';
+import { generateServiceSigningKey, ServiceSigningKey } from '../../bot/writeback/crypto';
+import { createWritebackChannel, issueEnrollmentCode, type JobFinishedEvent, type WritebackChannel } from '../../bot/writeback';
+import { sidToString, type TestDirectory } from '../support/test-directory';
+import { loadEnrollment } from '../../agent/daemon/agent-state';
+
+const REPO = resolve(__dirname, '../..');
+export const AUDIENCE = 'resetdesk-test-deployment';
+
+export async function newSigningKey(): Promise<ServiceSigningKey> {
+  return ServiceSigningKey.fromJwk((await generateServiceSigningKey()).privateJwk);
+}
+
+/** A password that is also a canary: it must never show up in a table or a log. */
+export function canaryPassword(): string {
+  return `Cn-${randomBytes(9).toString('base64url')}-7xQ!`;
+}
+
+export interface Replica {
+  url: string;
+  channel: WritebackChannel;
+  server: Server;
+  /** Every finished event this replica's listener heard. */
+  events: JobFinishedEvent[];
+  finished(jobId: string, timeoutMs?: number): Promise<JobFinishedEvent>;
+  close(): Promise<void>;
+}
+
+export interface ReplicaOptions {
+  store: Store;
+  signingKey: ServiceSigningKey;
+  logger: Logger;
+  leaseMs?: number;
+  jobTtlSeconds?: number;
+  sweepIntervalMs?: number;
+  agentAliveWithinMs?: number;
+  /** Do not add the collecting listener (a test adds its own). */
+  noListener?: boolean;
+}
+
+export async function startReplica(o: ReplicaOptions): Promise<Replica> {
+  const metrics = createMetrics();
+  // Dev mode: the gateway is what is under test, not Bot Framework authentication.
+  const config = loadConfig({
+    RESETDESK_DEV_MODE: 'true', RESETDESK_TENANT_ID: '72f988bf-86f1-41af-91ab-2d7cd011db47',
+    GRAPH_CLIENT_ID: '00000000-0000-4000-8000-000000000001', GRAPH_CLIENT_SECRET: 'not-used-here',
+  });
+  const channel = createWritebackChannel({
+    store: o.store,
+    signingKey: o.signingKey,
+    audience: AUDIENCE,
+    logger: o.logger,
+    metrics,
+    ...(o.leaseMs ? { leaseMs: o.leaseMs } : {}),
+    ...(o.jobTtlSeconds ? { jobTtlSeconds: o.jobTtlSeconds } : {}),
+    sweepIntervalMs: o.sweepIntervalMs ?? 500,
+    ...(o.agentAliveWithinMs ? { agentAliveWithinMs: o.agentAliveWithinMs } : {}),
+  });
+  const server = createServer({ adapter: createAdapter(config, o.logger), onTurn: async () => undefined, logger: o.logger, metrics, readiness: [], routes: channel.routes });
+  const { url } = await listen(server, 0, '127.0.0.1');
+  const events: JobFinishedEvent[] = [];
+  const waiting = new Map<string, (e: JobFinishedEvent) => void>();
+  if (!o.noListener) {
+    channel.onJobFinished(async (event) => {
+      events.push(event);
+      waiting.get(event.job.id)?.(event);
+    });
+  }
+  await channel.start();
+  return {
+    url,
+    channel,
+    server,
+    events,
+    finished(jobId, timeoutMs = 30_000) {
+      const seen = events.find((e) => e.job.id === jobId);
+      if (seen) return Promise.resolve(seen);
+      return withTimeout(new Promise<JobFinishedEvent>((r) => waiting.set(jobId, r)), timeoutMs, `job ${jobId} to finish`);
+    },
+    async close() {
+      await channel.stop();
+      await new Promise<void>((r) => server.close(() => r()));
+    },
+  };
+}
+
+export function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    p,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
+export interface ProcessResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface AgentProcess {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<ProcessResult>;
+  /** Graceful stop (SIGTERM) and wait for the exit. */
+  stop(): Promise<ProcessResult>;
+  /** Resolves when a log line containing `text` appeared. */
+  waitForLog(text: string, timeoutMs?: number): Promise<void>;
+}
+
+/** Runs the real agent CLI in its own process (node with tsx's loader). */
+export function agentCli(args: string[], env: NodeJS.ProcessEnv = {}): AgentProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(REPO, 'agent/cli.ts'), ...args], {
+    cwd: REPO,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  const watchers: { text: string; resolve: () => void }[] = [];
+  const check = (): void => {
+    for (const w of [...watchers]) if (stdout.includes(w.text) || stderr.includes(w.text)) {
+      watchers.splice(watchers.indexOf(w), 1);
+      w.resolve();
+    }
+  };
+  child.stdout!.on('data', (d: Buffer) => {
+    stdout += d.toString('utf8');
+    check();
+  });
+  child.stderr!.on('data', (d: Buffer) => {
+    stderr += d.toString('utf8');
+    check();
+  });
+  const exited = new Promise<ProcessResult>((r) => child.once('exit', (code, signal) => r({ code, signal, stdout, stderr })));
+  return {
+    child,
+    output: () => `${stdout}\n${stderr}`,
+    exited,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      return withTimeout(exited, 30_000, 'the agent to stop');
+    },
+    waitForLog(text, timeoutMs = 20_000) {
+      return withTimeout(new Promise<void>((r) => {
+        watchers.push({ text, resolve: r });
+        check();
+      }), timeoutMs, `agent log "${text}"`);
+    },
+  };
+}
+
+/** Enrolls a fresh agent (new state folder) through the real CLI; returns its state folder. */
+export async function enrollAgent(store: Store, serviceUrl: string, configFile: string, name = 'agent-test'): Promise<string> {
+  const stateDir = await mkdtemp(join(tmpdir(), 'resetdesk-agent-state-'));
+  const { code } = await issueEnrollmentCode(store, { createdBy: 'test-admin' });
+  const result = await agentCli(['--config', configFile, 'enroll', '--service', serviceUrl, '--state-dir', stateDir, '--name', name], { RESETDESK_AGENT_ENROLLMENT_CODE: code }).exited;
+  if (result.code !== 0) throw new Error(`enroll failed: ${result.stderr}`);
+  return stateDir;
+}
+
+/** Starts `agent run` and waits until it is polling. */
+export async function runAgent(configFile: string, stateDir: string, env: NodeJS.ProcessEnv = {}): Promise<AgentProcess> {
+  const agent = agentCli(['run', '--config', configFile, '--state-dir', stateDir], env);
+  await agent.waitForLog('waiting for jobs');
+  return agent;
+}
+
+/** True when `password` binds as the account. */
+export async function canBind(dir: TestDirectory, upn: string, password: string): Promise<boolean> {
+  const client = new Client({ url: dir.url, tlsOptions: { ca: [dir.ca], servername: dir.dc.servername } });
+  try {
+    await client.bind(upn, password);
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.unbind().catch(() => undefined);
+  }
+}
+
+/** Locks an account the way a user would: bad binds up to the lockout threshold (5 in the test domain). */
+export async function lockOut(dir: TestDirectory, upn: string): Promise<void> {
+  for (let i = 0; i < 6; i++) await canBind(dir, upn, `wrong-${i}-${randomBytes(4).toString('hex')}`);
+}
+
+/** The SID of an account, as Graph's onPremisesSecurityIdentifier would give it. */
+export async function sidOf(dir: TestDirectory, client: Client, dn: string): Promise<string> {
+  const { searchEntries } = await client.search(dn, { scope: 'base', attributes: ['objectSid'], explicitBufferAttributes: ['objectSid'] });
+  void dir;
+  return sidToString(searchEntries[0]!.objectSid as Buffer);
+}
+
+/** Creates a request and queues its job in the same transition, as the journey does. */
+export async function queueForRequest(
+  store: Store,
+  channel: WritebackChannel,
+  input: { kind: 'reset' | 'unlock' | 'change'; sid: string; upn: string; sam: string; password?: string; currentPassword?: string; options?: { mustChangeAtNextLogon?: boolean; approvedPrivileged?: boolean } },
+): Promise<{ requestId: string; jobId: string; queuedAt: number }> {
+  const request = await store.createRequest(
+    {
+      tenantId: '72f988bf-86f1-41af-91ab-2d7cd011db47',
+      ownerAadId: `aad-${randomBytes(6).toString('hex')}`,
+      kind: input.kind,
+      methodsRequired: 1,
+      subject: { onPremisesSid: input.sid, samAccountName: input.sam, upn: input.upn, displayName: input.sam, domain: 'CORP' },
+      expiresAt: new Date(Date.now() + 3600_000),
+    },
+    { actor: { kind: 'user' }, action: 'request.created' },
+  );
+  const job = await channel.prepareJob({
+    requestId: request.id,
+    kind: input.kind,
+    target: { sid: input.sid, upn: input.upn },
+    options: input.options ?? {},
+    ...(input.password ? { password: input.password } : {}),
+    ...(input.currentPassword ? { currentPassword: input.currentPassword } : {}),
+  });
+  const queuedAt = Date.now();
+  await store.transitionRequest(request.id, request.version, { state: 'queued' }, { actor: { kind: 'system' }, action: 'request.queued' }, { enqueueJob: job });
+  return { requestId: request.id, jobId: job.id, queuedAt };
+}
+
+export async function agentIdOf(stateDir: string): Promise<string> {
+  return (await loadEnrollment(stateDir)).agentId;
+}
