@@ -74,6 +74,8 @@ export class ResultDelivery {
   }
 
   private async deliverOnce(jobId: string): Promise<void> {
+    // A replica with nobody to tell must not claim a result and mark it delivered.
+    if (this.listeners.size === 0) return;
     const log = this.o.logger.child({ jobId });
     let job: WritebackJob | null;
     try {

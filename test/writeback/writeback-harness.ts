@@ -51,6 +51,9 @@ export interface ReplicaOptions {
   agentAliveWithinMs?: number;
   /** Do not add the collecting listener (a test adds its own). */
   noListener?: boolean;
+  /** Serve the gateway without starting the service (no sweeper, no result delivery): a replica about to crash. */
+  noStart?: boolean;
+  now?: () => Date;
 }
 
 export async function startReplica(o: ReplicaOptions): Promise<Replica> {
@@ -70,6 +73,7 @@ export async function startReplica(o: ReplicaOptions): Promise<Replica> {
     ...(o.jobTtlSeconds ? { jobTtlSeconds: o.jobTtlSeconds } : {}),
     sweepIntervalMs: o.sweepIntervalMs ?? 500,
     ...(o.agentAliveWithinMs ? { agentAliveWithinMs: o.agentAliveWithinMs } : {}),
+    ...(o.now ? { now: o.now } : {}),
   });
   const server = createServer({ adapter: createAdapter(config, o.logger), onTurn: async () => undefined, logger: o.logger, metrics, readiness: [], routes: channel.routes });
   const { url } = await listen(server, 0, '127.0.0.1');
@@ -81,7 +85,7 @@ export async function startReplica(o: ReplicaOptions): Promise<Replica> {
       waiting.get(event.job.id)?.(event);
     });
   }
-  await channel.start();
+  if (!o.noStart) await channel.start();
   return {
     url,
     channel,
