@@ -1,7 +1,8 @@
-// A small closed-loop load generator: `concurrency` workers each send one
-// request, wait for its answer, and send the next, for `durationMs`.
-// Reports throughput and latency percentiles; used by every benchmark here.
-import { performance } from 'node:perf_hooks';
+// A closed-loop load generator for `adaptiveCard/action` invokes: `lanes`
+// workers each send one invoke, wait for the answer, and send the next.
+// It runs on a worker thread so the server under test keeps the main event
+// loop to itself, as it would in production.
+import { Worker } from 'node:worker_threads';
 
 export interface LoadResult {
   label: string;
@@ -14,48 +15,104 @@ export interface LoadResult {
   p99Ms: number;
 }
 
+export interface Lane {
+  aadObjectId: string;
+  /** Requests to click through, each with its current step token; empty: a fresh random id each time. */
+  requests: Array<{ id: string; stepToken: string }>;
+}
+
+export interface InvokeLoad {
+  url: string;
+  serviceUrl: string;
+  tenantId: string;
+  verb: string;
+  /** Extra fields of the action's data (the typed inputs). */
+  inputs: Record<string, string>;
+  lanes: Lane[];
+  /** Clicks on one request before moving to the lane's next (stays under its try limit). */
+  clicksPerRequest: number;
+  durationMs: number;
+  warmupMs: number;
+}
+
+// Plain JavaScript: a worker cannot load TypeScript without a loader.
+const WORKER_SOURCE = `
+const { parentPort, workerData: w } = require('node:worker_threads');
+const { performance } = require('node:perf_hooks');
+const { randomUUID } = require('node:crypto');
+function nextToken(node, verb) {
+  if (Array.isArray(node)) { for (const n of node) { const t = nextToken(n, verb); if (t) return t; } return undefined; }
+  if (node && typeof node === 'object') {
+    if (node.type === 'Action.Execute' && node.verb === verb && node.data) return node.data.stepToken;
+    for (const v of Object.values(node)) { const t = nextToken(v, verb); if (t) return t; }
+  }
+  return undefined;
+}
+async function lane(l, warmupEnd, end, latencies, counts) {
+  let current = 0, used = 0;
+  for (;;) {
+    const t0 = performance.now();
+    if (t0 >= end) return;
+    if (l.requests.length > 0 && used >= w.clicksPerRequest) { current++; used = 0; }
+    const req = l.requests.length > 0 ? l.requests[current] : { id: randomUUID(), stepToken: 'x'.repeat(43) };
+    if (!req) throw new Error('ran out of seeded requests');
+    let ok = false;
+    try {
+      const res = await fetch(w.url + '/api/messages', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({
+        type: 'invoke', name: 'adaptiveCard/action', id: randomUUID(), timestamp: new Date().toISOString(), serviceUrl: w.serviceUrl, channelId: 'msteams',
+        from: { id: '29:' + l.aadObjectId, aadObjectId: l.aadObjectId, name: 'Bench User' }, recipient: { id: '28:bot', name: 'ResetDesk' },
+        conversation: { id: 'a:' + l.aadObjectId, conversationType: 'personal', tenantId: w.tenantId }, channelData: { tenant: { id: w.tenantId } },
+        replyToId: 'card-1', value: { action: { type: 'Action.Execute', verb: w.verb, data: { requestId: req.id, stepToken: req.stepToken, ...w.inputs } }, trigger: 'manual' },
+      }) });
+      const body = await res.json();
+      used++;
+      if (l.requests.length === 0) ok = res.status === 200;
+      else { const t = nextToken(body.value, w.verb); if (res.status === 200 && t) { req.stepToken = t; ok = true; } }
+    } catch (e) { ok = false; }
+    const t1 = performance.now();
+    if (t0 < warmupEnd) continue;
+    if (ok) latencies.push(t1 - t0); else counts.errors++;
+  }
+}
+(async () => {
+  const warmupEnd = performance.now() + w.warmupMs;
+  const end = warmupEnd + w.durationMs;
+  const latencies = [];
+  const counts = { errors: 0 };
+  await Promise.all(w.lanes.map((l) => lane(l, warmupEnd, end, latencies, counts)));
+  parentPort.postMessage({ latencies, errors: counts.errors });
+})().catch((e) => parentPort.postMessage({ error: String(e && e.message) }));
+`;
+
 export function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;
   const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
   return sorted[i]!;
 }
 
-/** `send(worker)` performs one request and resolves true when it succeeded. */
-export async function runLoad(label: string, opts: { concurrency: number; durationMs: number; warmupMs?: number }, send: (worker: number) => Promise<boolean>): Promise<LoadResult> {
-  const warmupEnd = performance.now() + (opts.warmupMs ?? 0);
-  const end = warmupEnd + opts.durationMs;
-  const latencies: number[] = [];
-  let errors = 0;
-  await Promise.all(
-    Array.from({ length: opts.concurrency }, async (_, worker) => {
-      for (;;) {
-        const t0 = performance.now();
-        if (t0 >= end) return;
-        const ok = await send(worker).catch((err: unknown) => {
-          if (process.env.BENCH_DEBUG) console.error(err);
-          return false;
-        });
-        const t1 = performance.now();
-        if (t0 < warmupEnd) continue;
-        if (ok) latencies.push(t1 - t0);
-        else errors++;
-      }
-    }),
-  );
-  latencies.sort((a, b) => a - b);
-  const seconds = opts.durationMs / 1000;
-  return {
-    label,
-    requests: latencies.length,
-    errors,
-    seconds,
-    perSecond: latencies.length / seconds,
-    p50Ms: percentile(latencies, 50),
-    p90Ms: percentile(latencies, 90),
-    p99Ms: percentile(latencies, 99),
-  };
+export function runInvokeLoad(label: string, load: InvokeLoad): Promise<LoadResult> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: load });
+    worker.once('error', reject);
+    worker.once('message', (m: { latencies?: number[]; errors?: number; error?: string }) => {
+      void worker.terminate();
+      if (m.error || !m.latencies) return reject(new Error(`load generator: ${m.error}`));
+      const latencies = m.latencies.sort((a, b) => a - b);
+      const seconds = load.durationMs / 1000;
+      resolve({
+        label,
+        requests: latencies.length,
+        errors: m.errors ?? 0,
+        seconds,
+        perSecond: latencies.length / seconds,
+        p50Ms: percentile(latencies, 50),
+        p90Ms: percentile(latencies, 90),
+        p99Ms: percentile(latencies, 99),
+      });
+    });
+  });
 }
 
 export function formatResult(r: LoadResult): string {
-  return `${r.label.padEnd(38)} ${r.perSecond.toFixed(0).padStart(6)} req/s  p50 ${r.p50Ms.toFixed(2).padStart(6)} ms  p90 ${r.p90Ms.toFixed(2).padStart(6)} ms  p99 ${r.p99Ms.toFixed(2).padStart(6)} ms  errors ${r.errors}`;
+  return `${r.label.padEnd(40)} ${r.perSecond.toFixed(0).padStart(6)} req/s  p50 ${r.p50Ms.toFixed(2).padStart(6)} ms  p90 ${r.p90Ms.toFixed(2).padStart(6)} ms  p99 ${r.p99Ms.toFixed(2).padStart(6)} ms  errors ${r.errors}`;
 }

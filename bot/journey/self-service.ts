@@ -24,7 +24,7 @@ import { smsNumberOf } from '../domain/verification/sms-method';
 import { ResetDeskError, isResetDeskError } from '../errors';
 import type { Logger } from '../log';
 import type { BotMetrics } from '../metrics';
-import { stepTokenMatches, type Challenge, type ResetRequest as StoredRequest, type Store, type WritebackJob } from '../store';
+import { stepTokenMatches, type TransitionOptions, type Challenge, type ResetRequest as StoredRequest, type Store, type WritebackJob } from '../store';
 import type { CardLocation, CardMessenger, JobTarget, PeopleDirectory, WritebackPort } from './ports';
 import { commitTransition, toAuditInput, toDomain } from './request-records';
 
@@ -341,18 +341,20 @@ export class SelfServiceJourney {
     if (!method) throw new ResetDeskError('VERIFY_METHOD_UNAVAILABLE', 'That method is not available any more.');
     const request = toDomain(row);
     const result = await method.check(challenge, { method: challenge.method, code }, this.context(request, {}));
-    await this.store.saveChallengeState(stored.id, { attempts: stored.attempts, sendCount: stored.sendCount }, challengeState(result.challenge));
-    if (result.audit) await this.store.appendAudit(toAuditInput(result.audit));
+    // The challenge's new state moves with the request, in one transaction, so two answers can never share a try.
+    const saveChallenge = { id: stored.id, expected: { attempts: stored.attempts, sendCount: stored.sendCount }, next: challengeState(result.challenge) };
     switch (result.outcome) {
       case 'passed':
-        return this.methodPassed(row, challenge.method);
+        return this.methodPassed(row, challenge.method, saveChallenge);
       case 'failed': {
-        await commitTransition(this.store, row, applyEvent(request, { type: 'verificationFailed', method: challenge.method, reasonCode: 'VERIFY_TOO_MANY_TRIES' }, this.deps.now()));
+        if (result.audit) await this.store.appendAudit(toAuditInput(result.audit));
+        const failed = applyEvent(request, { type: 'verificationFailed', method: challenge.method, reasonCode: 'VERIFY_TOO_MANY_TRIES' }, this.deps.now());
+        await commitTransition(this.store, row, failed, { options: { saveChallenge } });
         return buildTooManyTriesCard({ startAgain: this.startAgain() });
       }
       case 'retry':
       case 'expired': {
-        const fresh = await commitTransition(this.store, row, { request: request, audit: stepIssued(request) });
+        const fresh = await commitTransition(this.store, row, { request, audit: result.audit ?? stepIssued(request) }, { options: { saveChallenge } });
         const notice: CodeNotice = result.outcome === 'expired' ? { kind: 'codeExpired' } : { kind: 'wrongCode', triesLeft: Number(result.error.details.triesLeft ?? 0) };
         return this.challengeCard(fresh.row, fresh.stepToken!, result.challenge, undefined, notice);
       }
@@ -383,8 +385,8 @@ export class SelfServiceJourney {
     return this.challengeCard(fresh.row, fresh.stepToken!, shown, undefined, notice);
   }
 
-  private async methodPassed(row: StoredRequest, method: VerificationMethodName): Promise<AdaptiveCard> {
-    const moved = await commitTransition(this.store, row, applyEvent(toDomain(row), { type: 'methodPassed', method }, this.deps.now()));
+  private async methodPassed(row: StoredRequest, method: VerificationMethodName, saveChallenge?: TransitionOptions['saveChallenge']): Promise<AdaptiveCard> {
+    const moved = await commitTransition(this.store, row, applyEvent(toDomain(row), { type: 'methodPassed', method }, this.deps.now()), saveChallenge ? { options: { saveChallenge } } : {});
     if (moved.row.state === 'verifying') return this.chooseMethodCard(moved.row, moved.stepToken!);
     return this.afterVerified(moved.row, moved.stepToken!, undefined);
   }

@@ -15,7 +15,7 @@ export function validateAudit(entry: AuditEntryInput): AuditEntryInput {
 // here to commit, so keeping it last keeps that window short and means the
 // lock is never held while waiting for a row lock (no deadlock).
 export async function appendAuditInTx(tx: Queryable, entry: AuditEntryInput, at: Date): Promise<AuditEntry> {
-  await tx.query('SELECT pg_advisory_xact_lock($1)', [LOCK_AUDIT_CHAIN]);
+  if (!tx.exclusive) await tx.query('SELECT pg_advisory_xact_lock($1)', [LOCK_AUDIT_CHAIN]);
   const last = await tx.query<{ seq: string | number; hash: string }>('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1');
   const prevHash = last[0]?.hash ?? GENESIS_HASH;
   const content = {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { ResetDeskError } from '../errors';
 import type { StoreContext } from './context';
+import type { Queryable } from './engine';
 import { iso, toChallenge } from './rows';
 import { hashChallengeCode, newCodeSalt } from './secret-hash';
 import type { Challenge, ChallengeAttempt, ChallengeState, ChallengeStatus, NewChallenge } from './types';
@@ -101,17 +102,29 @@ export async function saveChallengeState(
   expected: { attempts: number; sendCount: number },
   next: ChallengeState,
 ): Promise<Challenge> {
+  return saveChallengeStateIn(ctx.db, id, expected, next, ctx.now());
+}
+
+/** Also used inside a request transition, so the challenge and the request move together. */
+export async function saveChallengeStateIn(
+  db: Queryable,
+  id: string,
+  expected: { attempts: number; sendCount: number },
+  next: ChallengeState,
+  now: Date,
+): Promise<Challenge> {
   const n = parseInput(challengeStateSchema, next, 'challenge state');
   if (!isUuid(id)) throw notFound(id);
-  const rows = await ctx.db.query(
+  const rows = await db.query(
     `UPDATE verification_challenges
         SET status = $4, attempts = $5, code_hash = $6, code_salt = $7, expires_at = $8::timestamptz,
             send_count = $9, last_sent_at = $10::timestamptz, updated_at = $11::timestamptz
       WHERE id = $1 AND status = 'pending' AND attempts = $2 AND send_count = $3 RETURNING *`,
     [id, expected.attempts, expected.sendCount, n.status, n.attempts, n.codeHash, n.codeSalt, iso(n.expiresAt),
-      n.sendCount, n.lastSentAt ? iso(n.lastSentAt) : null, iso(ctx.now())],
+      n.sendCount, n.lastSentAt ? iso(n.lastSentAt) : null, iso(now)],
   );
   if (rows[0]) return toChallenge(rows[0]);
-  if (!(await getChallenge(ctx, id))) throw notFound(id);
+  const current = await db.query('SELECT id FROM verification_challenges WHERE id = $1', [id]);
+  if (!current[0]) throw notFound(id);
   throw new ResetDeskError('STORE_VERSION_CONFLICT', 'This verification step changed in the meantime. Please try again.', { challengeId: id });
 }

@@ -6,6 +6,8 @@ export interface Queryable {
   query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
   /** Several statements, no parameters (migrations). */
   exec(sql: string): Promise<void>;
+  /** True inside a transaction that no other can interleave with (PGlite's single connection): advisory locks are pointless there. */
+  readonly exclusive?: boolean;
 }
 
 export interface Engine extends Queryable {

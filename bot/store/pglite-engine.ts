@@ -31,6 +31,7 @@ async function loadPglite(): Promise<typeof PGliteClass> {
 // exclusive: no advisory lock is needed to serialize them.
 function wrapTransaction(tx: Transaction): Queryable {
   return {
+    exclusive: true,
     async query<T>(sql: string, params: unknown[] = []) {
       return (await tx.query<T>(sql, params)).rows;
     },

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { ResetDeskError } from '../errors';
 import { appendAuditInTx, validateAudit } from './audit-log';
 import type { StoreContext } from './context';
+import { saveChallengeStateIn } from './challenges';
 import type { Queryable } from './engine';
 import { insertApprovalInTx } from './approvals';
 import { insertJobInTx, validateNewJob } from './jobs';
@@ -103,6 +104,7 @@ export async function transitionRequest(
     }
     const updated = toRequest(rows[0]);
     if (approval) await insertApprovalInTx(tx, { ...approval, requestId: id }, now);
+    if (opts.saveChallenge) await saveChallengeStateIn(tx, opts.saveChallenge.id, opts.saveChallenge.expected, opts.saveChallenge.next, now);
     if (job) await insertJobInTx(tx, { ...job, requestId: job.requestId ?? id }, now);
     await appendAuditInTx(tx, { ...entry, requestId: entry.requestId ?? id }, now);
     return updated;

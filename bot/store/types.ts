@@ -288,6 +288,8 @@ export interface TransitionOptions {
   enqueueJob?: NewJob;
   /** Record an approver's decision in the same transaction. */
   recordApproval?: NewApproval;
+  /** Save a verification challenge's new state in the same transaction (see saveChallengeState). */
+  saveChallenge?: { id: string; expected: { attempts: number; sendCount: number }; next: ChallengeState };
 }
 
 export type StoreEngineKind = 'pglite' | 'postgres';

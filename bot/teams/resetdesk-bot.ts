@@ -17,6 +17,8 @@ export interface ResetDeskBotDeps {
 }
 
 export class ResetDeskBot extends TeamsActivityHandler {
+  private readonly savedReferences = new Map<string, string>();
+
   constructor(private readonly deps: ResetDeskBotDeps) {
     super();
     this.onMessage(async (context, next) => {
@@ -41,8 +43,16 @@ export class ResetDeskBot extends TeamsActivityHandler {
     if (aad && context.activity.conversation?.conversationType === 'personal') {
       // Kept for proactive updates of this person's cards (results, approvals, manager answers).
       // JSON round trip: botbuilder leaves undefined members that are not JSON.
-      const reference = JSON.parse(JSON.stringify(TurnContext.getConversationReference(context.activity))) as Record<string, JsonValue>;
-      await this.deps.store.saveConversationReference(tenant, aad, reference);
+      // Without the incoming activity's id, which changes every turn and is not needed to reach the person later.
+      const { activityId: _ignored, ...reference } = TurnContext.getConversationReference(context.activity);
+      const json = JSON.stringify(reference);
+      const key = `${tenant}/${aad}`;
+      // A person's reference rarely changes; writing it on every click would cost a database write per turn.
+      if (this.savedReferences.get(key) !== json) {
+        await this.deps.store.saveConversationReference(tenant, aad, JSON.parse(json) as Record<string, JsonValue>);
+        if (this.savedReferences.size >= 10_000) this.savedReferences.clear();
+        this.savedReferences.set(key, json);
+      }
     }
     await super.run(context);
   }
