@@ -123,20 +123,26 @@ export class JobRunner {
       if (job.kind === 'inspect') return this.ok(job, 'The account status was read.', await this.inspect(target));
 
       const secrets = await this.openSecrets(job);
-      // Scope is checked on the account's DN before anything else touches it;
-      // the directory checks it again (with protection) in the same call that writes.
-      const user = await this.o.directory.find(target);
-      if (!isDnInScope(user.dn, this.o.managedOus)) throw new Refusal('AGENT_OUT_OF_SCOPE', 'This account is not managed by ResetDesk; please contact the helpdesk.');
       const approvedPrivileged = job.options.approvedPrivileged === true;
+      // Scope is checked on the account's DN before anything is written; the
+      // directory checks it again (with protection) in the call that writes.
+      const outOfScope = (dn: string): boolean => !isDnInScope(dn, this.o.managedOus);
+      const refuseScope = (): never => {
+        throw new Refusal('AGENT_OUT_OF_SCOPE', 'This account is not managed by ResetDesk; please contact the helpdesk.');
+      };
 
       if (job.kind === 'unlock') {
+        if (outOfScope((await this.o.directory.find(target)).dn)) refuseScope();
         if (!mayApply()) return { release: true };
         const done = await this.o.directory.unlock(target, { approvedPrivileged });
         this.afterApply();
         return this.ok(job, done.wasLocked ? 'The account was unlocked.' : 'The account was not locked; nothing needed to change.');
       }
 
+      // The version read finds the account too, so its DN serves the scope check.
       const before = await this.o.directory.passwordVersion(target);
+      if (outOfScope(before.dn)) refuseScope();
+      const user = { dn: before.dn };
       const entry = this.o.journal.get(job.jobId);
       if (entry) {
         if (before.version === entry.version + 1) {
