@@ -14,7 +14,7 @@ import { REDACT_PATHS } from '../../bot/log';
 import { createTestStore } from '../../bot/store/testing';
 import type { StoreEngineKind } from '../../bot/store';
 import { startFakeConnector, type FakeConnector } from './fake-connector';
-import { startFakeGraph, type FakeGraph, type FakeGraphSeed } from './fake-graph';
+import { fakeUser, startFakeGraph, type FakeGraph, type FakeGraphSeed } from './fake-graph';
 import { startFakeSms, type FakeSms } from './fake-sms';
 import { TeamsClient, type TeamsUser } from './teams-client';
 
@@ -41,6 +41,8 @@ export interface BotHarnessOptions {
 
 export async function startBotHarness(opts: BotHarnessOptions): Promise<BotHarness> {
   const graph = await startFakeGraph(opts.graph);
+  // The shared mailbox that sends codes and notices (RESETDESK_MAIL_FROM).
+  graph.addUser(fakeUser({ displayName: 'ResetDesk', userPrincipalName: 'resetdesk@contoso.example', mail: 'resetdesk@contoso.example', onPremisesSyncEnabled: null, onPremisesSecurityIdentifier: null, onPremisesSamAccountName: null }));
   const sms = await startFakeSms();
   const connector = await startFakeConnector();
   const dir = await mkdtemp(join(tmpdir(), 'resetdesk-bot-'));
@@ -73,7 +75,7 @@ export async function startBotHarness(opts: BotHarnessOptions): Promise<BotHarne
       cb();
     },
   });
-  const logger = pino({ level: 'debug', redact: { paths: REDACT_PATHS, censor: '[redacted]' } }, sink);
+  const logger = pino({ level: config.logLevel, redact: { paths: REDACT_PATHS, censor: '[redacted]' } }, sink);
   const app = await createApp(config, { store, writeback: opts.writeback, logger, ...(opts.now ? { now: opts.now } : {}) });
   const { url } = await app.listen();
 

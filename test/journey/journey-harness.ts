@@ -1,0 +1,95 @@
+// The whole product in one place for journey tests: the bot service (real
+// HTTP endpoint, store, msal-node and graph-client against the fake Graph),
+// its writeback channel, a separate agent process, and the Samba DC. Graph
+// users are the DC's users, joined by their on-premises SID as in Entra ID
+// Connect.
+import type { Client } from 'ldapts';
+import type { StoreEngineKind } from '../../bot/store';
+import { createWritebackChannel } from '../../bot/writeback';
+import { startBotHarness, type BotHarness } from '../support/bot-harness';
+import { fakeUser, type FakeGraphUser } from '../support/fake-graph';
+import { adminClient, createUser, testDirectory, type TestAccount, type TestDirectory } from '../support/test-directory';
+import { writeAgentConfigFile } from '../agent/agent-test-config';
+import { enrollAgent, newSigningKey, runAgent, sidOf, type AgentProcess } from '../writeback/writeback-harness';
+
+export interface JourneyWorld {
+  dir: TestDirectory;
+  admin: Client;
+  bot: BotHarness;
+  agent: AgentProcess;
+  /** A new AD user in OU=Staff with its Entra ID twin (synced, with an alternate e-mail and a mobile). */
+  person(prefix: string, extra?: Partial<FakeGraphUser>): Promise<{ account: TestAccount; graph: FakeGraphUser }>;
+  /** Joins an existing AD account (e.g. a seeded Domain Admin) to a new Entra ID twin. */
+  twinOf(account: TestAccount, extra?: Partial<FakeGraphUser>): Promise<FakeGraphUser>;
+  close(): Promise<void>;
+}
+
+export async function startJourneyWorld(engine: StoreEngineKind, opts: { env?: Record<string, string>; now?: () => Date } = {}): Promise<JourneyWorld> {
+  const dir = await testDirectory();
+  const admin = await adminClient(dir);
+  const signingKey = await newSigningKey();
+  const bot = await startBotHarness({
+    engine,
+    graph: {},
+    ...(opts.now ? { now: opts.now } : {}),
+    env: { RESETDESK_PASSWORD_MIN_LENGTH: '12', ...opts.env },
+    writeback: async (store, logger, metrics) =>
+      createWritebackChannel({ store, signingKey, audience: 'resetdesk-journey-tests', logger, metrics, sweepIntervalMs: 500, ...(opts.now ? { now: opts.now } : {}) }),
+  });
+  const configFile = await writeAgentConfigFile(dir, dir.service);
+  const stateDir = await enrollAgent(bot.app.store, bot.url, configFile, 'journey-agent');
+  const agent = await runAgent(configFile, stateDir);
+
+  async function twinOf(account: TestAccount, extra: Partial<FakeGraphUser> = {}): Promise<FakeGraphUser> {
+    const sid = await sidOf(dir, admin, account.dn);
+    const user = fakeUser({
+      displayName: extra.displayName ?? `${account.sAMAccountName} Person`,
+      userPrincipalName: account.userPrincipalName,
+      mail: `${account.sAMAccountName}@contoso.example`,
+      onPremisesSecurityIdentifier: sid,
+      onPremisesSamAccountName: account.sAMAccountName,
+      onPremisesDomainName: dir.dc.realm.toLowerCase(),
+      onPremisesUserPrincipalName: account.userPrincipalName,
+      emailMethods: [`${account.sAMAccountName}.home@example.net`],
+      phoneMethods: [{ number: `+1 425555${String(Math.floor(1000 + Math.random() * 8999))}`, type: 'mobile' }],
+      ...extra,
+    });
+    bot.graph.addUser(user);
+    return user;
+  }
+
+  return {
+    dir,
+    admin,
+    bot,
+    agent,
+    twinOf,
+    async person(prefix, extra = {}) {
+      const account = await createUser(dir, admin, `${prefix}${Date.now().toString(36).slice(-5)}${Math.floor(Math.random() * 90 + 10)}`, dir.staffOu, {
+        displayName: extra.displayName ?? `${prefix} Tester`,
+      });
+      return { account, graph: await twinOf(account, extra) };
+    },
+    async close() {
+      await agent.stop();
+      await bot.close();
+      await admin.unbind();
+    },
+  };
+}
+
+/** The last one-time code mailed to `address` (what the person reads in their inbox). */
+export function codeMailedTo(bot: BotHarness, address: string): string {
+  const mail = [...bot.graph.state.sentMails].reverse().find((m) => m.to.includes(address));
+  const code = mail ? /\b(\d{6,8})\b/.exec(mail.content)?.[1] : undefined;
+  if (!code) throw new Error(`no code mailed to ${address}`);
+  return code;
+}
+
+/** The last one-time code texted to `e164`. */
+export function codeTextedTo(bot: BotHarness, e164: string): string {
+  const sms = bot.sms.lastMessageTo(e164);
+  const code = sms ? /\b(\d{6,8})\b/.exec(sms.text)?.[1] : undefined;
+  if (!code) throw new Error(`no code texted to ${e164}`);
+  return code;
+}
