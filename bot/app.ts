@@ -128,7 +128,7 @@ export async function createApp(config: BotConfig, parts: AppParts): Promise<App
       }),
       approval: DEFAULT_APPROVAL_CONFIG,
       approverGroupId: config.groups.approvers,
-      approverChannel: undefined,
+      approverChannel: config.approverChannel,
       afterReset: config.afterReset,
       mailFrom: config.mailFrom,
       jobTtlMs: config.jobTtlSeconds * 1000,

@@ -74,6 +74,8 @@ const envSchema = z.object({
   RESETDESK_METHODS_REQUIRED_PRIVILEGED: int(2, 1, 3),
   RESETDESK_CODE_PEPPER: optionalString.refine((v) => v === undefined || v.length >= 32, 'must be at least 32 characters'),
   RESETDESK_APPROVER_GROUP_ID: optionalGuid,
+  RESETDESK_APPROVER_CHANNEL_ID: optionalString.refine((v) => v === undefined || /^19:[^\s]+$/.test(v), 'must be a Teams channel id (19:...@thread.tacv2)'),
+  RESETDESK_TEAMS_SERVICE_URL: optionalUrl,
   RESETDESK_HELPDESK_GROUP_ID: optionalGuid,
   RESETDESK_ADMIN_GROUP_ID: optionalGuid,
   RESETDESK_JOB_TTL_SECONDS: int(600, 30, 86_400),
@@ -116,6 +118,8 @@ export interface BotConfig {
   methodsRequiredPrivileged: number;
   codePepper: string;
   groups: { approvers: string | undefined; helpdesk: string | undefined; admins: string | undefined };
+  /** Where approval cards for privileged accounts are posted. */
+  approverChannel: { channelId: string; serviceUrl: string } | undefined;
   jobTtlSeconds: number;
   writeback: {
     /** The service's job-signing key: a JWK file (created on first start when missing) or the JWK itself from a secret store. */
@@ -157,6 +161,7 @@ export function loadConfig(env: Record<string, string | undefined>): BotConfig {
   const tenantId = e.RESETDESK_TENANT_ID ?? e.MicrosoftAppTenantId;
   if (!tenantId) problems.push('RESETDESK_TENANT_ID: required (or MicrosoftAppTenantId): the Entra tenant whose users may use the bot');
   if (!e.RESETDESK_CODE_PEPPER && !e.RESETDESK_DEV_MODE) problems.push('RESETDESK_CODE_PEPPER: required, at least 32 random characters');
+  if (e.RESETDESK_APPROVER_CHANNEL_ID && !e.RESETDESK_APPROVER_GROUP_ID) problems.push('RESETDESK_APPROVER_GROUP_ID: required with RESETDESK_APPROVER_CHANNEL_ID (only its members may approve)');
   if (e.RESETDESK_SIGNING_KEY_FILE && e.RESETDESK_SIGNING_KEY_JWK) problems.push('RESETDESK_SIGNING_KEY_FILE and RESETDESK_SIGNING_KEY_JWK: set one, not both');
   if ((e.SMS_PROVIDER_URL === undefined) !== (e.SMS_PROVIDER_API_KEY === undefined)) {
     problems.push('SMS_PROVIDER_URL and SMS_PROVIDER_API_KEY: set both or neither');
@@ -194,6 +199,9 @@ export function loadConfig(env: Record<string, string | undefined>): BotConfig {
     methodsRequiredPrivileged: Math.max(e.RESETDESK_METHODS_REQUIRED_PRIVILEGED, e.RESETDESK_METHODS_REQUIRED),
     codePepper: e.RESETDESK_CODE_PEPPER ?? DEV_PEPPER,
     groups: { approvers: e.RESETDESK_APPROVER_GROUP_ID, helpdesk: e.RESETDESK_HELPDESK_GROUP_ID, admins: e.RESETDESK_ADMIN_GROUP_ID },
+    approverChannel: e.RESETDESK_APPROVER_CHANNEL_ID
+      ? { channelId: e.RESETDESK_APPROVER_CHANNEL_ID, serviceUrl: e.RESETDESK_TEAMS_SERVICE_URL ?? 'https://smba.trafficmanager.net/teams' }
+      : undefined,
     jobTtlSeconds: e.RESETDESK_JOB_TTL_SECONDS,
     writeback: {
       signingKey: e.RESETDESK_SIGNING_KEY_JWK

@@ -53,4 +53,6 @@ export interface CardMessenger {
   updateCard(at: CardLocation, card: AdaptiveCard): Promise<void>;
   /** Sends a new card to a person's 1:1 chat with the bot; returns where it landed, or null if we cannot reach them. */
   sendCardToPerson(tenantId: string, aadObjectId: string, card: AdaptiveCard): Promise<CardLocation | null>;
+  /** Posts a card to a Teams channel the bot is installed in. */
+  postToChannel(channel: { tenantId: string; channelId: string; serviceUrl: string }, card: AdaptiveCard): Promise<void>;
 }

@@ -9,7 +9,7 @@ import {
   buildHelpCard, buildManagerAnsweredCard, buildManagerConfirmCard, buildMenuCard, buildNewPasswordCard, buildNotAllowedCard,
   buildPasswordChangedCard, buildAccountUnlockedCard, buildRequestExpiredCard, buildStatusCard, buildStepOverCard,
   buildTooManyTriesCard, buildWaitingForManagerCard, buildWorkingCard, buildManagerRefusedCard,
-  type AdaptiveCard, type CardAction, type CodeNotice, type PasswordProblem, type PasswordRules, type VerificationMethod as CardMethod,
+  type AdaptiveCard, type CardAction, type CompletedCheck, type CodeNotice, type PasswordProblem, type PasswordRules, type VerificationMethod as CardMethod,
 } from '../../cards';
 import type { InspectReport } from '../../agent/protocol';
 import { issueStepToken } from '../domain/step-token';
@@ -44,8 +44,8 @@ export interface JourneyConfig {
   passwordPolicy: PasswordPolicyConfig;
   approval: ApprovalConfig;
   approverGroupId: string | undefined;
-  /** Where approval cards go: a channel conversation the bot was added to, reached through an approver's reference. */
-  approverChannel: { conversationId: string } | undefined;
+  /** Where approval cards go: a Teams channel the bot is installed in. */
+  approverChannel: { channelId: string; serviceUrl: string } | undefined;
   afterReset: { revokeSessions: boolean; notifyMail: boolean };
   mailFrom: string | undefined;
   jobTtlMs: number;
@@ -65,8 +65,6 @@ export interface JourneyDeps {
   now: () => Date;
   logger: Logger;
   metrics: BotMetrics;
-  /** Sends an approval card to the approver channel; returns where it landed. */
-  postToApprovers?: (card: AdaptiveCard) => Promise<void>;
 }
 
 export interface JobFinished {
@@ -76,6 +74,8 @@ export interface JobFinished {
   message: string;
   inspect?: InspectReport;
 }
+
+const PRIVILEGED_BECAUSE = 'The directory marks this account as privileged (a member of a protected admin group).';
 
 const OPERATION: Record<RequestKind, 'reset' | 'unlock' | 'change'> = { reset: 'reset', unlock: 'unlock', change: 'change', status: 'unlock' };
 
@@ -325,8 +325,9 @@ export class SelfServiceJourney {
     });
   }
 
+  /** The request's current challenge for these methods; an expired one still counts, since a resend reopens it. */
   private async openChallenge(requestId: string, methods: Array<Challenge['method']>): Promise<Challenge> {
-    const open = (await this.store.listChallenges(requestId)).filter((c) => c.status === 'pending' && methods.includes(c.method));
+    const open = (await this.store.listChallenges(requestId)).filter((c) => (c.status === 'pending' || c.status === 'expired') && methods.includes(c.method));
     const latest = open[open.length - 1];
     if (!latest) throw new ResetDeskError('STEP_OVER', 'This step is over.');
     return latest;
@@ -523,22 +524,46 @@ export class SelfServiceJourney {
   private async requestApproval(row: StoredRequest): Promise<AdaptiveCard> {
     const request = toDomain(row);
     const now = this.deps.now();
-    const moved = await commitTransition(this.store, row, applyEvent(request, { type: 'approvalRequested', expiresAt: approvalDeadline(now, this.deps.config.approval) }, now));
-    if (this.deps.postToApprovers) {
-      await this.deps.postToApprovers(
-        buildApprovalRequestCard({
-          requestId: row.id,
-          stepToken: moved.stepToken!,
-          requester: { displayName: request.subject.displayName, account: request.subject.upn },
-          account: { displayName: request.subject.displayName, account: request.subject.samAccountName },
-          operation: row.kind === 'unlock' ? 'unlock' : 'reset',
-          privilegedBecause: ['The directory marks this account as privileged (a protected admin group).'],
-          askedAt: now,
-          expiresAt: moved.row.expiresAt,
-        }),
-      );
+    const channel = this.deps.config.approverChannel;
+    if (!channel) {
+      // Nobody could ever approve: say so at once instead of leaving the person waiting.
+      const message = 'This account is privileged and needs an approver, but no approver channel is set up.';
+      await commitTransition(this.store, row, applyEvent(request, { type: 'failed', code: 'APPROVAL_UNAVAILABLE', message }, now));
+      return buildFailureCard({ reason: message, nextStep: 'Please contact the IT helpdesk.' });
     }
+    const moved = await commitTransition(this.store, row, applyEvent(request, { type: 'approvalRequested', expiresAt: approvalDeadline(now, this.deps.config.approval) }, now));
+    await this.deps.messenger.postToChannel(
+      { tenantId: row.tenantId, ...channel },
+      buildApprovalRequestCard({
+        requestId: row.id,
+        stepToken: moved.stepToken!,
+        requester: { displayName: request.subject.displayName, account: request.subject.upn },
+        account: { displayName: request.subject.displayName, account: request.subject.samAccountName },
+        operation: row.kind === 'unlock' ? 'unlock' : 'reset',
+        privilegedBecause: [PRIVILEGED_BECAUSE],
+        checksPassed: await this.checksPassed(row.id),
+        askedAt: now,
+        expiresAt: moved.row.expiresAt,
+      }),
+    );
     return buildAwaitingApprovalCard();
+  }
+
+  /** What the approver reads under "Checks passed": the methods, with the masked targets the codes went to. */
+  private async checksPassed(requestId: string): Promise<CompletedCheck[]> {
+    const passed = (await this.store.listChallenges(requestId)).filter((c) => c.status === 'passed');
+    return passed.map((c): CompletedCheck => {
+      switch (c.method) {
+        case 'email':
+          return { kind: 'email', address: c.maskedTarget ?? 'e-mail' };
+        case 'sms':
+          return { kind: 'sms', phoneNumber: c.maskedTarget ?? '+' };
+        case 'manager':
+          return { kind: 'manager', managerName: 'their manager' };
+        case 'mfa':
+          return { kind: 'mfa' };
+      }
+    });
   }
 
   private async decide(actor: Actor, requestId: string, stepToken: string, decision: 'approved' | 'denied'): Promise<AdaptiveCard> {
@@ -563,7 +588,7 @@ export class SelfServiceJourney {
       requester: { displayName: request.subject.displayName, account: request.subject.upn },
       account: { displayName: request.subject.displayName, account: request.subject.samAccountName },
       operation: row.kind === 'unlock' ? 'unlock' : 'reset',
-      privilegedBecause: ['The directory marks this account as privileged (a protected admin group).'],
+      privilegedBecause: [PRIVILEGED_BECAUSE],
       askedAt: row.createdAt,
       decision: { outcome: decision, by: approver?.displayName ?? 'an approver', at: now },
     });

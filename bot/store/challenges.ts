@@ -105,7 +105,10 @@ export async function saveChallengeState(
   return saveChallengeStateIn(ctx.db, id, expected, next, ctx.now());
 }
 
-/** Also used inside a request transition, so the challenge and the request move together. */
+/**
+ * Also used inside a request transition, so the challenge and the request move
+ * together. An expired challenge can still change: a resend reopens it.
+ */
 export async function saveChallengeStateIn(
   db: Queryable,
   id: string,
@@ -119,7 +122,7 @@ export async function saveChallengeStateIn(
     `UPDATE verification_challenges
         SET status = $4, attempts = $5, code_hash = $6, code_salt = $7, expires_at = $8::timestamptz,
             send_count = $9, last_sent_at = $10::timestamptz, updated_at = $11::timestamptz
-      WHERE id = $1 AND status = 'pending' AND attempts = $2 AND send_count = $3 RETURNING *`,
+      WHERE id = $1 AND status IN ('pending', 'expired') AND attempts = $2 AND send_count = $3 RETURNING *`,
     [id, expected.attempts, expected.sendCount, n.status, n.attempts, n.codeHash, n.codeSalt, iso(n.expiresAt),
       n.sendCount, n.lastSentAt ? iso(n.lastSentAt) : null, iso(now)],
   );

@@ -29,5 +29,15 @@ export function createCardMessenger(adapter: CloudAdapter, store: Store, appId: 
       });
       return activityId ? { tenantId, aadObjectId, activityId } : null;
     },
+    async postToChannel(channel, card: AdaptiveCard): Promise<void> {
+      const reference: Partial<ConversationReference> = {
+        channelId: 'msteams',
+        serviceUrl: channel.serviceUrl,
+        conversation: { id: channel.channelId, isGroup: true, conversationType: 'channel', tenantId: channel.tenantId, name: '' },
+      };
+      await adapter.continueConversationAsync(appId ?? '', reference, async (context) => {
+        await context.sendActivity({ attachments: [cardAttachment(card)] });
+      });
+    },
   };
 }

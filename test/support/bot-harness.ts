@@ -27,7 +27,7 @@ export interface BotHarness {
   sms: FakeSms;
   /** Every log line the service wrote, as text, for canary checks. */
   logs(): string;
-  client(user: { id: string; displayName: string }): TeamsClient;
+  client(user: { id: string; displayName: string }, opts?: { channelId?: string }): TeamsClient;
   close(): Promise<void>;
 }
 
@@ -65,6 +65,8 @@ export async function startBotHarness(opts: BotHarnessOptions): Promise<BotHarne
     SMS_PROVIDER_URL: sms.url,
     SMS_PROVIDER_API_KEY: sms.apiKey,
     RESETDESK_CODE_PEPPER: `test-pepper-${randomUUID()}-${randomUUID()}`,
+    // The fake connector stands in for every Teams service URL, channels included.
+    RESETDESK_TEAMS_SERVICE_URL: connector.serviceUrl,
     ...opts.env,
   });
 
@@ -87,9 +89,9 @@ export async function startBotHarness(opts: BotHarnessOptions): Promise<BotHarne
     graph,
     sms,
     logs: () => lines.join(''),
-    client(user) {
+    client(user, clientOpts = {}) {
       const teamsUser: TeamsUser = { aadObjectId: user.id, name: user.displayName, tenantId: graph.tenantId };
-      return new TeamsClient(url, connector, teamsUser);
+      return new TeamsClient(url, connector, teamsUser, clientOpts);
     },
     async close() {
       await app.close();

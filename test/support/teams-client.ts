@@ -26,13 +26,18 @@ export interface InvokeResult {
 export class TeamsClient {
   readonly conversationId: string;
 
+  private readonly conversationType: 'personal' | 'channel';
+
+  /** In the person's 1:1 chat with the bot, or (with `channelId`) in a team channel the bot is in. */
   constructor(
     private readonly botUrl: string,
     private readonly connector: FakeConnector,
     readonly user: TeamsUser,
+    opts: { channelId?: string } = {},
     private readonly botId = '28:resetdesk-bot',
   ) {
-    this.conversationId = `a:personal-${user.aadObjectId}`;
+    this.conversationId = opts.channelId ?? `a:personal-${user.aadObjectId}`;
+    this.conversationType = opts.channelId ? 'channel' : 'personal';
   }
 
   private base(): Record<string, unknown> {
@@ -43,7 +48,7 @@ export class TeamsClient {
       serviceUrl: this.connector.serviceUrl,
       channelId: 'msteams',
       from: { id: `29:${this.user.aadObjectId}`, name: this.user.name, aadObjectId: this.user.aadObjectId },
-      conversation: { conversationType: 'personal', tenantId: this.user.tenantId, id: this.conversationId },
+      conversation: { conversationType: this.conversationType, tenantId: this.user.tenantId, id: this.conversationId, ...(this.conversationType === 'channel' ? { isGroup: true } : {}) },
       recipient: { id: this.botId, name: 'ResetDesk' },
       entities: [{ locale: 'en-US', country: 'US', platform: 'Web', timezone: 'Europe/Oslo', type: 'clientInfo' }],
       channelData: { tenant: { id: this.user.tenantId } },

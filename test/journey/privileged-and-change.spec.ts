@@ -1,0 +1,158 @@
+// Privileged accounts (two methods, then an approver in the approver channel),
+// a change by someone who knows their password, codes that expire, the
+// follow-ups after a reset, and what happens when no agent is alive.
+import { randomUUID } from 'node:crypto';
+import { testEngines } from '../../bot/store/testing';
+import type { StoreEngineKind } from '../../bot/store';
+import { createWritebackChannel } from '../../bot/writeback';
+import { startBotHarness } from '../support/bot-harness';
+import { fakeUser } from '../support/fake-graph';
+import { cardOf, cardText, type CardJson } from '../support/teams-client';
+import { addMember, createUser } from '../support/test-directory';
+import { canBind, canaryPassword, newSigningKey } from '../writeback/writeback-harness';
+import { codeMailedTo, codeTextedTo, startJourneyWorld, type JourneyWorld } from './journey-harness';
+
+jest.setTimeout(120_000);
+
+const APPROVERS = '3c1f6b1e-5d3a-4f7e-9a51-5a1f0d6c2b77';
+const CHANNEL = '19:approvers-resetdesk@thread.tacv2';
+
+describe.each(testEngines())('privileged accounts, changes and follow-ups on %s', (engine: StoreEngineKind) => {
+  let world: JourneyWorld;
+  let offsetMs = 0;
+
+  beforeAll(async () => {
+    world = await startJourneyWorld(engine, {
+      now: () => new Date(Date.now() + offsetMs),
+      env: {
+        RESETDESK_APPROVER_GROUP_ID: APPROVERS,
+        RESETDESK_APPROVER_CHANNEL_ID: CHANNEL,
+        RESETDESK_REVOKE_SESSIONS_AFTER_RESET: 'true',
+        RESETDESK_NOTIFY_MAIL_AFTER_RESET: 'true',
+      },
+    });
+  });
+  afterAll(async () => {
+    await world?.close();
+  });
+
+  async function updatedCard(cardId: string, pattern: RegExp): Promise<CardJson> {
+    const update = await world.bot.connector.waitFor((a) => a.method === 'PUT' && a.activityId === cardId && pattern.test(cardText(cardOf(a))), 30_000);
+    return cardOf(update)!;
+  }
+
+  test('a Domain Admin needs two methods and an approver; they cannot approve themselves; after approval the reset goes through, sessions are revoked and a notice is mailed', async () => {
+    const account = await createUser(world.dir, world.admin, `pa${Date.now().toString(36).slice(-6)}`, world.dir.staffOu);
+    await addMember(world.admin, `CN=Domain Admins,CN=Users,${world.dir.dc.baseDn}`, account.dn);
+    const graph = await world.twinOf(account, { displayName: 'Priya Admin' });
+    const approver = fakeUser({ displayName: 'Ada Approver', onPremisesSyncEnabled: null, onPremisesSecurityIdentifier: null });
+    const bystander = fakeUser({ displayName: 'Bo Bystander' });
+    world.bot.graph.addUser(approver);
+    world.bot.graph.addUser(bystander);
+    // The admin is an approver too, which must not let them approve their own request.
+    world.bot.graph.addGroup({ id: APPROVERS, members: [approver.id, graph.id] });
+
+    const client = world.bot.client(graph);
+    const menu = await client.say('reset');
+    const choose = await client.click(menu.card, 'menu.reset', {}, menu.activityId);
+    expect(cardText(choose.card)).toMatch(/1 of 2/);
+    const emailCard = await client.click(choose.card!, 'verify.chooseMethod', { method: 'email' }, menu.activityId);
+    const second = await client.click(emailCard.card!, 'verify.submitCode', { code: codeMailedTo(world.bot, graph.emailMethods![0]!) }, menu.activityId);
+    expect(cardText(second.card)).toMatch(/2 of 2/);
+    expect(JSON.stringify(second.card)).not.toMatch(/"id":"email"/);
+    const smsCard = await client.click(second.card!, 'verify.chooseMethod', { method: 'sms' }, menu.activityId);
+    const waiting = await client.click(smsCard.card!, 'verify.submitCode', { code: codeTextedTo(world.bot, graph.phoneMethods![0]!.number.replace(/\s/g, '')) }, menu.activityId);
+    expect(cardText(waiting.card)).toMatch(/approv/i);
+
+    const posted = await world.bot.connector.waitFor((a) => a.method === 'POST' && a.conversationId === CHANNEL);
+    const approvalCard = cardOf(posted)!;
+    expect(cardText(approvalCard)).toMatch(/Priya Admin/);
+    expect(cardText(approvalCard)).toMatch(/•••@example\.net/);
+
+    const self = await world.bot.client(graph, { channelId: CHANNEL }).click(approvalCard, 'approval.approve', {}, posted.assignedId);
+    expect(cardText(self.card)).toMatch(/not allowed|isn't your|can't|cannot/i);
+    const outsider = await world.bot.client(bystander, { channelId: CHANNEL }).click(approvalCard, 'approval.approve', {}, posted.assignedId);
+    expect(cardText(outsider.card)).toMatch(/not allowed|isn't your|can't|cannot/i);
+
+    const approved = await world.bot.client(approver, { channelId: CHANNEL }).click(approvalCard, 'approval.approve', {}, posted.assignedId);
+    expect(cardText(approved.card)).toMatch(/Approved by\W*Ada Approver/i);
+    const passwordCard = await updatedCard(menu.activityId, /new password/i);
+
+    const password = canaryPassword();
+    await client.click(passwordCard, 'password.submit', { newPassword: password, confirmPassword: password }, menu.activityId);
+    await updatedCard(menu.activityId, /password was changed/i);
+    expect(await canBind(world.dir, account.userPrincipalName, password)).toBe(true);
+    expect(world.bot.graph.state.revokedUsers).toContain(graph.id);
+    expect(world.bot.graph.state.sentMails.some((m) => m.to.includes(graph.mail!) && /password was changed/i.test(m.subject))).toBe(true);
+
+    const again = await world.bot.client(approver, { channelId: CHANNEL }).click(approvalCard, 'approval.approve', {}, posted.assignedId);
+    expect(cardText(again.card)).toMatch(/step is over/i);
+  });
+
+  test('someone who knows their current password changes it without a code, and AD checks the current password', async () => {
+    const { account, graph } = await world.person('ch');
+    const client = world.bot.client(graph);
+    const menu = await client.say('hi');
+    const changeCard = await client.click(menu.card, 'menu.change', {}, menu.activityId);
+    expect(cardText(changeCard.card)).toMatch(/current password/i);
+    const wrongFirst = canaryPassword();
+    await client.click(changeCard.card!, 'password.submitChange', { currentPassword: 'Not-the-right-one-1!', newPassword: wrongFirst, confirmPassword: wrongFirst }, menu.activityId);
+    const refused = await updatedCard(menu.activityId, /didn't work|current password/i);
+    expect(cardText(refused)).toMatch(/current password/i);
+
+    const menu2 = await client.say('hi');
+    const changeCard2 = await client.click(menu2.card, 'menu.change', {}, menu2.activityId);
+    const password = canaryPassword();
+    await client.click(changeCard2.card!, 'password.submitChange', { currentPassword: account.password, newPassword: password, confirmPassword: password }, menu2.activityId);
+    await updatedCard(menu2.activityId, /password was changed/i);
+    expect(await canBind(world.dir, account.userPrincipalName, password)).toBe(true);
+  });
+
+  test('a code older than ten minutes is refused as expired, and a new one can be sent', async () => {
+    const { graph } = await world.person('ex');
+    const client = world.bot.client(graph);
+    const menu = await client.say('hi');
+    const choose = await client.click(menu.card, 'menu.reset', {}, menu.activityId);
+    const codeCard = await client.click(choose.card!, 'verify.chooseMethod', { method: 'email' }, menu.activityId);
+    const code = codeMailedTo(world.bot, graph.emailMethods![0]!);
+    offsetMs += 11 * 60_000;
+    try {
+      const late = await client.click(codeCard.card!, 'verify.submitCode', { code }, menu.activityId);
+      expect(cardText(late.card)).toMatch(/expired/i);
+      const resent = await client.click(late.card!, 'verify.resendCode', {}, menu.activityId);
+      expect(cardText(resent.card)).toMatch(/new code/i);
+      const fresh = codeMailedTo(world.bot, graph.emailMethods![0]!);
+      expect(fresh).not.toBe(code);
+      const ok = await client.click(resent.card!, 'verify.submitCode', { code: fresh }, menu.activityId);
+      expect(cardText(ok.card)).toMatch(/new password/i);
+    } finally {
+      offsetMs = 0;
+    }
+  });
+});
+
+describe('when no agent is alive', () => {
+  test('a person is told at once that the on-premises directory cannot be reached, and nothing is left hanging', async () => {
+    const signingKey = await newSigningKey();
+    const bot = await startBotHarness({
+      engine: 'pglite',
+      graph: {},
+      writeback: async (store, logger, metrics) => createWritebackChannel({ store, signingKey, audience: 'resetdesk-no-agent', logger, metrics }),
+    });
+    try {
+      const user = fakeUser({ displayName: 'Nora Agentless' });
+      bot.graph.addUser(user);
+      const client = bot.client(user);
+      const menu = await client.say('hi');
+      const started = Date.now();
+      const next = await client.click(menu.card, 'menu.reset', {}, menu.activityId);
+      expect(Date.now() - started).toBeLessThan(3_000);
+      expect(cardText(next.card)).toMatch(/can't be reached|cannot be reached|can't reach/i);
+      expect(await bot.app.store.listRequestsByOwner(bot.graph.tenantId, user.id)).toEqual([]);
+    } finally {
+      await bot.close();
+    }
+  });
+});
+
+void randomUUID;
