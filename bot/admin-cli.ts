@@ -2,11 +2,12 @@
 //   npx tsx bot/admin-cli.ts enrollment-code [--ttl-minutes N] [--created-by NAME]
 // Uses the same store as the service: DATABASE_URL (PostgreSQL) or
 // RESETDESK_DATA_DIR (PGlite, default .data). PGlite is one process at a time,
-// so with PGlite run this while the service is stopped, or use the Teams admin command.
+// so with PGlite run this while the service is stopped.
 import { userInfo } from 'node:os';
 import { z } from 'zod';
 import { isResetDeskError } from './errors';
 import { openStore } from './store';
+import { pgliteDirOf } from './config';
 import { issueEnrollmentCode } from './writeback/enrollment-codes';
 
 export interface AdminIo {
@@ -59,7 +60,7 @@ export async function main(argv: string[], io: AdminIo): Promise<number> {
     return 3;
   }
   const store = await openStore(
-    env.data.DATABASE_URL ? { databaseUrl: env.data.DATABASE_URL } : { dataDir: env.data.RESETDESK_DATA_DIR ?? '.data' },
+    env.data.DATABASE_URL ? { databaseUrl: env.data.DATABASE_URL } : { dataDir: pgliteDirOf(env.data.RESETDESK_DATA_DIR ?? '.data') },
   );
   try {
     const createdBy = flags.createdBy ?? `cli:${userInfo().username}`;

@@ -2,10 +2,9 @@
 // and wires them together. Tests build the same app with a few parts pointed
 // elsewhere (a fake Graph over real HTTPS, a scratch database).
 import { mkdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Server } from 'restify';
 import { createLogger, type Logger } from './log';
-import type { BotConfig } from './config';
+import { pgliteDirOf, type BotConfig } from './config';
 import { createMetrics, type BotMetrics } from './metrics';
 import { createServer, listen, type RouteGroup } from './http/server';
 import { createAdapter } from './teams/adapter';
@@ -61,7 +60,7 @@ export async function createApp(config: BotConfig, parts: AppParts): Promise<App
   const metrics = createMetrics();
   const ownsStore = !parts.store;
   if (ownsStore && !config.storage.databaseUrl) mkdirSync(config.storage.dataDir, { recursive: true, mode: 0o700 });
-  const store = parts.store ?? (await openStore({ databaseUrl: config.storage.databaseUrl, dataDir: join(config.storage.dataDir, 'pglite'), now, logger }));
+  const store = parts.store ?? (await openStore({ databaseUrl: config.storage.databaseUrl, dataDir: pgliteDirOf(config.storage.dataDir), now, logger }));
   const extraCa = config.extraCaFile ? { ca: readFileSync(config.extraCaFile, 'utf8') } : {};
   const people = parts.people ?? createGraphDirectory(
     {

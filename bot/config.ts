@@ -130,6 +130,11 @@ export interface BotConfig {
   afterReset: { revokeSessions: boolean; notifyMail: boolean };
 }
 
+/** Where PGlite keeps its files inside the data folder (beside the service signing key). */
+export function pgliteDirOf(dataDir: string): string {
+  return `${dataDir.replace(/\/+$/, '')}/pglite`;
+}
+
 export class ConfigError extends ResetDeskError {
   constructor(readonly problems: string[]) {
     super('CONFIG_INVALID', `Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
