@@ -3,7 +3,9 @@
 // its writeback channel, a separate agent process, and the Samba DC. Graph
 // users are the DC's users, joined by their on-premises SID as in Entra ID
 // Connect.
+import { randomUUID } from 'node:crypto';
 import type { Client } from 'ldapts';
+import type { AppParts } from '../../bot/app';
 import type { StoreEngineKind } from '../../bot/store';
 import { createWritebackChannel } from '../../bot/writeback';
 import { startBotHarness, type BotHarness } from '../support/bot-harness';
@@ -17,6 +19,8 @@ export interface JourneyWorld {
   admin: Client;
   bot: BotHarness;
   agent: AgentProcess;
+  /** Starts another bot replica on the same database and world, with its own agent (PostgreSQL only). */
+  addReplica(): Promise<{ bot: BotHarness; agent: AgentProcess }>;
   /** A new AD user in OU=Staff with its Entra ID twin (synced, with an alternate e-mail and a mobile). */
   person(prefix: string, extra?: Partial<FakeGraphUser>): Promise<{ account: TestAccount; graph: FakeGraphUser }>;
   /** Joins an existing AD account (e.g. a seeded Domain Admin) to a new Entra ID twin. */
@@ -28,17 +32,15 @@ export async function startJourneyWorld(engine: StoreEngineKind, opts: { env?: R
   const dir = await testDirectory();
   const admin = await adminClient(dir);
   const signingKey = await newSigningKey();
-  const bot = await startBotHarness({
-    engine,
-    graph: {},
-    ...(opts.now ? { now: opts.now } : {}),
-    env: { RESETDESK_PASSWORD_MIN_LENGTH: '12', ...opts.env },
-    writeback: async (store, logger, metrics) =>
-      createWritebackChannel({ store, signingKey, audience: 'resetdesk-journey-tests', logger, metrics, sweepIntervalMs: 500, ...(opts.now ? { now: opts.now } : {}) }),
-  });
+  // Replicas share the pepper (code hashes) and the signing key (agents pin it).
+  const env = { RESETDESK_PASSWORD_MIN_LENGTH: '12', RESETDESK_CODE_PEPPER: `journey-pepper-${randomUUID()}`, ...opts.env };
+  const writeback: AppParts['writeback'] = async (store, logger, metrics) =>
+    createWritebackChannel({ store, signingKey, audience: 'resetdesk-journey-tests', logger, metrics, sweepIntervalMs: 500, ...(opts.now ? { now: opts.now } : {}) });
+  const bot = await startBotHarness({ engine, graph: {}, ...(opts.now ? { now: opts.now } : {}), env, writeback });
   const configFile = await writeAgentConfigFile(dir, dir.service);
   const stateDir = await enrollAgent(bot.app.store, bot.url, configFile, 'journey-agent');
   const agent = await runAgent(configFile, stateDir);
+  const replicas: Array<{ bot: BotHarness; agent: AgentProcess }> = [];
 
   async function twinOf(account: TestAccount, extra: Partial<FakeGraphUser> = {}): Promise<FakeGraphUser> {
     const sid = await sidOf(dir, admin, account.dn);
@@ -64,6 +66,13 @@ export async function startJourneyWorld(engine: StoreEngineKind, opts: { env?: R
     bot,
     agent,
     twinOf,
+    async addReplica() {
+      const replica = await startBotHarness({ engine, graph: {}, shared: bot.shared(), ...(opts.now ? { now: opts.now } : {}), env, writeback });
+      const replicaState = await enrollAgent(replica.app.store, replica.url, configFile, `journey-agent-${replicas.length + 2}`);
+      const replicaAgent = await runAgent(configFile, replicaState);
+      replicas.push({ bot: replica, agent: replicaAgent });
+      return { bot: replica, agent: replicaAgent };
+    },
     async person(prefix, extra = {}) {
       const account = await createUser(dir, admin, `${prefix}${Date.now().toString(36).slice(-5)}${Math.floor(Math.random() * 90 + 10)}`, dir.staffOu, {
         displayName: extra.displayName ?? `${prefix} Tester`,
@@ -71,6 +80,10 @@ export async function startJourneyWorld(engine: StoreEngineKind, opts: { env?: R
       return { account, graph: await twinOf(account, extra) };
     },
     async close() {
+      for (const r of replicas) {
+        await r.agent.stop();
+        await r.bot.close();
+      }
       await agent.stop();
       await bot.close();
       await admin.unbind();

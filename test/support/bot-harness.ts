@@ -12,7 +12,7 @@ import { createApp, type App, type AppParts } from '../../bot/app';
 import { loadConfig, type BotConfig } from '../../bot/config';
 import { REDACT_PATHS } from '../../bot/log';
 import { createTestStore } from '../../bot/store/testing';
-import type { StoreEngineKind } from '../../bot/store';
+import { openStore, type StoreEngineKind } from '../../bot/store';
 import { startFakeConnector, type FakeConnector } from './fake-connector';
 import { fakeUser, startFakeGraph, type FakeGraph, type FakeGraphSeed } from './fake-graph';
 import { startFakeSms, type FakeSms } from './fake-sms';
@@ -25,14 +25,26 @@ export interface BotHarness {
   connector: FakeConnector;
   graph: FakeGraph;
   sms: FakeSms;
+  /** What another replica needs to join this one (PostgreSQL only). */
+  shared(): SharedWorld;
   /** Every log line the service wrote, as text, for canary checks. */
   logs(): string;
   client(user: { id: string; displayName: string }, opts?: { channelId?: string }): TeamsClient;
   close(): Promise<void>;
 }
 
+/** Parts a second replica shares with the first: the outside world and the database. */
+export interface SharedWorld {
+  graph: FakeGraph;
+  sms: FakeSms;
+  connector: FakeConnector;
+  databaseUrl: string;
+}
+
 export interface BotHarnessOptions {
   engine: StoreEngineKind;
+  /** Start another replica of an existing harness (PostgreSQL only). */
+  shared?: SharedWorld;
   graph: FakeGraphSeed;
   writeback: AppParts['writeback'];
   env?: Record<string, string>;
@@ -40,15 +52,17 @@ export interface BotHarnessOptions {
 }
 
 export async function startBotHarness(opts: BotHarnessOptions): Promise<BotHarness> {
-  const graph = await startFakeGraph(opts.graph);
+  const graph = opts.shared?.graph ?? (await startFakeGraph(opts.graph));
   // The shared mailbox that sends codes and notices (RESETDESK_MAIL_FROM).
-  graph.addUser(fakeUser({ displayName: 'ResetDesk', userPrincipalName: 'resetdesk@contoso.example', mail: 'resetdesk@contoso.example', onPremisesSyncEnabled: null, onPremisesSecurityIdentifier: null, onPremisesSamAccountName: null }));
-  const sms = await startFakeSms();
-  const connector = await startFakeConnector();
+  if (!opts.shared) graph.addUser(fakeUser({ displayName: 'ResetDesk', userPrincipalName: 'resetdesk@contoso.example', mail: 'resetdesk@contoso.example', onPremisesSyncEnabled: null, onPremisesSecurityIdentifier: null, onPremisesSamAccountName: null }));
+  const sms = opts.shared?.sms ?? (await startFakeSms());
+  const connector = opts.shared?.connector ?? (await startFakeConnector());
   const dir = await mkdtemp(join(tmpdir(), 'resetdesk-bot-'));
   const caFile = join(dir, 'fakes-ca.pem');
   await writeFile(caFile, graph.caPem + '\n' + sms.caPem);
-  const { store, cleanup } = await createTestStore(opts.engine, opts.now ? { now: opts.now } : {});
+  const { store, cleanup, databaseUrl } = opts.shared
+    ? { store: await openStore({ databaseUrl: opts.shared.databaseUrl, ...(opts.now ? { now: opts.now } : {}) }), cleanup: async () => undefined, databaseUrl: opts.shared.databaseUrl }
+    : await createTestStore(opts.engine, opts.now ? { now: opts.now } : {});
 
   const config = loadConfig({
     RESETDESK_DEV_MODE: 'true',
@@ -88,6 +102,10 @@ export async function startBotHarness(opts: BotHarnessOptions): Promise<BotHarne
     connector,
     graph,
     sms,
+    shared() {
+      if (!databaseUrl) throw new Error('only a PostgreSQL harness can have a second replica');
+      return { graph, sms, connector, databaseUrl };
+    },
     logs: () => lines.join(''),
     client(user, clientOpts = {}) {
       const teamsUser: TeamsUser = { aadObjectId: user.id, name: user.displayName, tenantId: graph.tenantId };
@@ -95,8 +113,12 @@ export async function startBotHarness(opts: BotHarnessOptions): Promise<BotHarne
     },
     async close() {
       await app.close();
-      await cleanup();
-      await Promise.all([graph.close(), sms.close(), connector.close()]);
+      if (opts.shared) {
+        await store.close();
+      } else {
+        await cleanup();
+        await Promise.all([graph.close(), sms.close(), connector.close()]);
+      }
       await rm(dir, { recursive: true, force: true });
     },
   };

@@ -1,0 +1,58 @@
+// Several bot replicas behind a load balancer, with several agents: each click
+// may land on any replica, a job queued on one is leased through another's
+// long-poll, and the result still updates the person's card once.
+import { cardOf, cardText } from '../support/teams-client';
+import { canBind, canaryPassword, lockOut } from '../writeback/writeback-harness';
+import { codeMailedTo, startJourneyWorld, type JourneyWorld } from './journey-harness';
+import type { BotHarness } from '../support/bot-harness';
+import { testEngines } from '../../bot/store/testing';
+
+jest.setTimeout(180_000);
+
+// testEngines() always includes PostgreSQL in CI, so a missing server fails there instead of skipping.
+const describeOnPostgres = testEngines().includes('postgres') ? describe : describe.skip;
+
+describeOnPostgres('two bot replicas and two agents on PostgreSQL', () => {
+  let world: JourneyWorld;
+  let second: BotHarness;
+
+  beforeAll(async () => {
+    world = await startJourneyWorld('postgres');
+    second = (await world.addReplica()).bot;
+  });
+  afterAll(async () => {
+    await world?.close();
+  });
+
+  test('a reset whose clicks alternate between replicas is applied once and the card shows success', async () => {
+    const { account, graph } = await world.person('rp');
+    const onA = world.bot.client(graph);
+    const onB = second.client(graph);
+    const menu = await onA.say('hi');
+    const choose = await onB.click(menu.card, 'menu.reset', {}, menu.activityId);
+    const codeCard = await onA.click(choose.card!, 'verify.chooseMethod', { method: 'email' }, menu.activityId);
+    const passwordCard = await onB.click(codeCard.card!, 'verify.submitCode', { code: codeMailedTo(world.bot, graph.emailMethods![0]!) }, menu.activityId);
+    const password = canaryPassword();
+    const working = await onA.click(passwordCard.card!, 'password.submit', { newPassword: password, confirmPassword: password }, menu.activityId);
+    expect(cardText(working.card)).toMatch(/Working on it/i);
+    await world.bot.connector.waitFor((a) => a.method === 'PUT' && a.activityId === menu.activityId && /password was changed/i.test(cardText(cardOf(a))), 30_000);
+    expect(await canBind(world.dir, account.userPrincipalName, password)).toBe(true);
+    // Exactly one success update for this card, whichever replica delivered it.
+    await new Promise((r) => setTimeout(r, 1_500));
+    const updates = world.bot.connector.activities.filter((a) => a.method === 'PUT' && a.activityId === menu.activityId && /password was changed/i.test(cardText(cardOf(a))));
+    expect(updates).toHaveLength(1);
+  });
+
+  test('an unlock started on one replica and finished on the other works', async () => {
+    const { account, graph } = await world.person('ru');
+    await lockOut(world.dir, account.userPrincipalName);
+    const onA = world.bot.client(graph);
+    const onB = second.client(graph);
+    const menu = await onB.say('hi');
+    const choose = await onA.click(menu.card, 'menu.unlock', {}, menu.activityId);
+    const codeCard = await onB.click(choose.card!, 'verify.chooseMethod', { method: 'email' }, menu.activityId);
+    await onA.click(codeCard.card!, 'verify.submitCode', { code: codeMailedTo(world.bot, graph.emailMethods![0]!) }, menu.activityId);
+    await world.bot.connector.waitFor((a) => a.method === 'PUT' && a.activityId === menu.activityId && /unlocked/i.test(cardText(cardOf(a))), 30_000);
+    expect(await canBind(world.dir, account.userPrincipalName, account.password)).toBe(true);
+  });
+});
