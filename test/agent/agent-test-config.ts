@@ -3,8 +3,8 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
-import { createLogger, type Logger } from '../../bot/log';
+import type { Logger } from '../../bot/log';
+import { capturedLogger } from '../support/failures';
 import type { AgentConfig } from '../../agent/config';
 import { Secret } from '../../agent/secret';
 import type { TestAccount, TestDirectory } from '../support/test-directory';
@@ -49,12 +49,5 @@ export async function writeAgentConfigFile(dir: TestDirectory, account: Pick<Tes
 
 /** A logger whose every line is kept, so tests can prove no secret was logged. */
 export function capturingLogger(): { logger: Logger; lines: string[] } {
-  const lines: string[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      lines.push(chunk.toString('utf8'));
-      done();
-    },
-  });
-  return { logger: createLogger({ level: 'debug', name: 'agent-test' }, stream), lines };
+  return capturedLogger({ level: 'debug', name: 'agent-test' });
 }

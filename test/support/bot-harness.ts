@@ -6,14 +6,12 @@ import { mkdtemp, writeFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { Writable } from 'node:stream';
-import pino from 'pino';
 import { createApp, type App, type AppParts } from '../../bot/app';
 import { loadConfig, type BotConfig } from '../../bot/config';
-import { REDACT_PATHS } from '../../bot/log';
 import { createTestStore } from '../../bot/store/testing';
 import { openStore, type StoreEngineKind } from '../../bot/store';
 import { startFakeConnector, type FakeConnector } from './fake-connector';
+import { capturedLogger } from './failures';
 import { fakeUser, startFakeGraph, type FakeGraph, type FakeGraphSeed } from './fake-graph';
 import { startFakeSms, type FakeSms } from './fake-sms';
 import { TeamsClient, type TeamsUser } from './teams-client';
@@ -84,14 +82,7 @@ export async function startBotHarness(opts: BotHarnessOptions): Promise<BotHarne
     ...opts.env,
   });
 
-  const lines: string[] = [];
-  const sink = new Writable({
-    write(chunk, _enc, cb) {
-      lines.push(String(chunk));
-      cb();
-    },
-  });
-  const logger = pino({ level: config.logLevel, redact: { paths: REDACT_PATHS, censor: '[redacted]' } }, sink);
+  const { logger, text: logText } = capturedLogger({ level: config.logLevel });
   const app = await createApp(config, { store, writeback: opts.writeback, logger, ...(opts.now ? { now: opts.now } : {}) });
   const { url } = await app.listen();
 
@@ -106,7 +97,7 @@ export async function startBotHarness(opts: BotHarnessOptions): Promise<BotHarne
       if (!databaseUrl) throw new Error('only a PostgreSQL harness can have a second replica');
       return { graph, sms, connector, databaseUrl };
     },
-    logs: () => lines.join(''),
+    logs: logText,
     client(user, clientOpts = {}) {
       const teamsUser: TeamsUser = { aadObjectId: user.id, name: user.displayName, tenantId: graph.tenantId };
       return new TeamsClient(url, connector, teamsUser, clientOpts);

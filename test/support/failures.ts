@@ -15,9 +15,9 @@ export async function failureOf(p: Promise<unknown>): Promise<ResetDeskError> {
   throw new Error('expected the call to fail');
 }
 
-/** A trace-level logger (with the production redaction) and everything it wrote. */
-export function capturedLogger(): { logger: Logger; text: () => string; lines: string[] } {
+/** A logger (trace level unless told, with the production redaction) and everything it wrote, for canary checks. */
+export function capturedLogger(opts: { level?: string; name?: string } = {}): { logger: Logger; text: () => string; lines: string[] } {
   const lines: string[] = [];
-  const logger = createLogger({ level: 'trace' }, { write: (l: string) => void lines.push(l) });
+  const logger = createLogger({ level: opts.level ?? 'trace', ...(opts.name ? { name: opts.name } : {}) }, { write: (l: string) => void lines.push(l) });
   return { logger, lines, text: () => lines.join('\n') };
 }
