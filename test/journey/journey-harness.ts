@@ -33,7 +33,7 @@ export async function startJourneyWorld(engine: StoreEngineKind, opts: { env?: R
   const admin = await adminClient(dir);
   const signingKey = await newSigningKey();
   // Replicas share the pepper (code hashes) and the signing key (agents pin it).
-  const env = { RESETDESK_PASSWORD_MIN_LENGTH: '12', RESETDESK_CODE_PEPPER: `journey-pepper-${randomUUID()}`, ...opts.env };
+  const env = { RESETDESK_PASSWORD_MIN_LENGTH: '12', GRAPH_TIMEOUT_MS: '1500', RESETDESK_CODE_PEPPER: `journey-pepper-${randomUUID()}`, ...opts.env };
   const writeback: AppParts['writeback'] = async (store, logger, metrics) =>
     createWritebackChannel({ store, signingKey, audience: 'resetdesk-journey-tests', logger, metrics, sweepIntervalMs: 500, ...(opts.now ? { now: opts.now } : {}) });
   const bot = await startBotHarness({ engine, graph: {}, ...(opts.now ? { now: opts.now } : {}), env, writeback });

@@ -157,12 +157,16 @@ describe.each(testEngines())('the self-service journey on %s', (engine: StoreEng
     expect(cardText(menu.card)).toMatch(/cloud/i);
   });
 
-  test('when Microsoft Graph is down the person gets a clear message, and nothing is started', async () => {
+  test.each([
+    ['down (503)', { status: 503, times: Infinity }, /Microsoft 365|try again/i],
+    ['throttling (429 with Retry-After)', { status: 429, retryAfter: 1, times: Infinity }, /busy|try again/i],
+    ['not answering (time-out)', { hang: true as const, times: Infinity }, /Microsoft 365|try again|time/i],
+  ])('when Microsoft Graph is %s the person gets a clear message, and nothing is started', async (_what, fault, message) => {
     const { graph } = await world.person('gd');
-    world.bot.graph.inject('user', { status: 503, times: Infinity });
+    world.bot.graph.inject('user', fault);
     try {
       const menu = await world.bot.client(graph).say('hi');
-      expect(cardText(menu.card)).toMatch(/Microsoft 365|try again/i);
+      expect(cardText(menu.card)).toMatch(message);
     } finally {
       world.bot.graph.clearFaults();
     }
