@@ -18,7 +18,13 @@ export interface JourneyWorld {
   dir: TestDirectory;
   admin: Client;
   bot: BotHarness;
+  /** The first replica's agent process (replaced by restartAgent). */
   agent: AgentProcess;
+  /** Everything the first agent's processes wrote, across restarts. */
+  agentLogs(): string;
+  /** Stops the first agent (SIGTERM) until restartAgent. */
+  stopAgent(): Promise<void>;
+  restartAgent(): Promise<void>;
   /** Starts another bot replica on the same database and world, with its own agent (PostgreSQL only). */
   addReplica(): Promise<{ bot: BotHarness; agent: AgentProcess }>;
   /** A new AD user in OU=Staff with its Entra ID twin (synced, with an alternate e-mail and a mobile). */
@@ -39,7 +45,8 @@ export async function startJourneyWorld(engine: StoreEngineKind, opts: { env?: R
   const bot = await startBotHarness({ engine, graph: {}, ...(opts.now ? { now: opts.now } : {}), env, writeback });
   const configFile = await writeAgentConfigFile(dir, dir.service);
   const stateDir = await enrollAgent(bot.app.store, bot.url, configFile, 'journey-agent');
-  const agent = await runAgent(configFile, stateDir);
+  let agent = await runAgent(configFile, stateDir);
+  let agentOutput = '';
   const replicas: Array<{ bot: BotHarness; agent: AgentProcess }> = [];
 
   async function twinOf(account: TestAccount, extra: Partial<FakeGraphUser> = {}): Promise<FakeGraphUser> {
@@ -64,7 +71,17 @@ export async function startJourneyWorld(engine: StoreEngineKind, opts: { env?: R
     dir,
     admin,
     bot,
-    agent,
+    get agent() {
+      return agent;
+    },
+    agentLogs: () => agentOutput + agent.output(),
+    async stopAgent() {
+      await agent.stop();
+      agentOutput += agent.output();
+    },
+    async restartAgent() {
+      agent = await runAgent(configFile, stateDir);
+    },
     twinOf,
     async addReplica() {
       const replica = await startBotHarness({ engine, graph: {}, shared: bot.shared(), ...(opts.now ? { now: opts.now } : {}), env, writeback });

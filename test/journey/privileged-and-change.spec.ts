@@ -129,6 +129,29 @@ describe.each(testEngines())('privileged accounts, changes and follow-ups on %s'
       offsetMs = 0;
     }
   });
+
+  test('a job no agent picks up within its time expires, and the person is told on the card', async () => {
+    const { graph } = await world.person('jx');
+    const client = world.bot.client(graph);
+    const menu = await client.say('hi');
+    const choose = await client.click(menu.card, 'menu.unlock', {}, menu.activityId);
+    const codeCard = await client.click(choose.card!, 'verify.chooseMethod', { method: 'email' }, menu.activityId);
+    // The agent dies now; it was seen seconds ago, so the job is queued for it and waits.
+    await world.stopAgent();
+    try {
+      const working = await client.click(codeCard.card!, 'verify.submitCode', { code: codeMailedTo(world.bot, graph.emailMethods![0]!) }, menu.activityId);
+      expect(cardText(working.card)).toMatch(/Working on it/i);
+      offsetMs += 11 * 60_000;
+      const expired = await updatedCard(menu.activityId, /expired|in time|took too long/i);
+      expect(cardText(expired)).toMatch(/expired|in time|took too long/i);
+      const [request] = await world.bot.app.store.listRequestsByOwner(world.bot.graph.tenantId, graph.id);
+      expect(request).toMatchObject({ state: 'expired' });
+      expect((await world.bot.app.store.listJobsForRequest(request!.id))[0]).toMatchObject({ state: 'expired', signedJob: null });
+    } finally {
+      offsetMs = 0;
+      await world.restartAgent();
+    }
+  });
 });
 
 describe('when no agent is alive', () => {

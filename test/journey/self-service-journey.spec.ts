@@ -191,7 +191,7 @@ describe.each(testEngines())('the self-service journey on %s', (engine: StoreEng
     expect(canaries.length).toBeGreaterThan(3);
     const places = {
       logs: world.bot.logs(),
-      agent: world.agent.output(),
+      agent: world.agentLogs(),
       database: await dumpAllTables(world.bot.app.store),
       audit: JSON.stringify(await world.bot.app.store.listAudit({ limit: 10_000 })),
       activities: world.bot.connector.rawBodies(),
