@@ -5,6 +5,7 @@ import { cardOf, cardText } from '../support/teams-client';
 import { canBind, canaryPassword, lockOut } from '../writeback/writeback-harness';
 import { codeMailedTo, startJourneyWorld, type JourneyWorld } from './journey-harness';
 import type { BotHarness } from '../support/bot-harness';
+import type { AgentProcess } from '../writeback/writeback-harness';
 import { testEngines } from '../../bot/store/testing';
 
 jest.setTimeout(180_000);
@@ -15,10 +16,11 @@ const describeOnPostgres = testEngines().includes('postgres') ? describe : descr
 describeOnPostgres('two bot replicas and two agents on PostgreSQL', () => {
   let world: JourneyWorld;
   let second: BotHarness;
+  let secondAgent: AgentProcess;
 
   beforeAll(async () => {
     world = await startJourneyWorld('postgres');
-    second = (await world.addReplica()).bot;
+    ({ bot: second, agent: secondAgent } = await world.addReplica());
   });
   afterAll(async () => {
     await world?.close();
@@ -53,6 +55,27 @@ describeOnPostgres('two bot replicas and two agents on PostgreSQL', () => {
     const codeCard = await onB.click(choose.card!, 'verify.chooseMethod', { method: 'email' }, menu.activityId);
     await onA.click(codeCard.card!, 'verify.submitCode', { code: codeMailedTo(world.bot, graph.emailMethods![0]!) }, menu.activityId);
     await world.bot.connector.waitFor((a) => a.method === 'PUT' && a.activityId === menu.activityId && /unlocked/i.test(cardText(cardOf(a))), 30_000);
+    expect(await canBind(world.dir, account.userPrincipalName, account.password)).toBe(true);
+  });
+
+  // Last: it takes the second replica away.
+  test('the replica that queued a job goes away before the result; the result still reaches the person through the other', async () => {
+    const { account, graph } = await world.person('rg');
+    await lockOut(world.dir, account.userPrincipalName);
+    const onB = second.client(graph);
+    const menu = await onB.say('hi');
+    const choose = await onB.click(menu.card, 'menu.unlock', {}, menu.activityId);
+    const codeCard = await onB.click(choose.card!, 'verify.chooseMethod', { method: 'email' }, menu.activityId);
+    await world.stopAgent();
+    await secondAgent.stop();
+    try {
+      const working = await onB.click(codeCard.card!, 'verify.submitCode', { code: codeMailedTo(world.bot, graph.emailMethods![0]!) }, menu.activityId);
+      expect(cardText(working.card)).toMatch(/Working on it/i);
+      await second.close();
+    } finally {
+      await world.restartAgent();
+    }
+    await world.bot.connector.waitFor((a) => a.method === 'PUT' && a.activityId === menu.activityId && /unlocked/i.test(cardText(cardOf(a))), 60_000);
     expect(await canBind(world.dir, account.userPrincipalName, account.password)).toBe(true);
   });
 });

@@ -85,6 +85,7 @@ export async function startBotHarness(opts: BotHarnessOptions): Promise<BotHarne
   const { logger, text: logText } = capturedLogger({ level: config.logLevel });
   const app = await createApp(config, { store, writeback: opts.writeback, logger, ...(opts.now ? { now: opts.now } : {}) });
   const { url } = await app.listen();
+  let closed = false;
 
   return {
     url,
@@ -103,6 +104,8 @@ export async function startBotHarness(opts: BotHarnessOptions): Promise<BotHarne
       return new TeamsClient(url, connector, teamsUser, clientOpts);
     },
     async close() {
+      if (closed) return;
+      closed = true;
       await app.close();
       if (opts.shared) {
         await store.close();
