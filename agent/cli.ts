@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 // resetdesk-agent: the writeback agent's command line.
 //   resetdesk-agent [--config <file>] <command> [args]
 import { loadAgentConfig } from './config';
