@@ -18,15 +18,24 @@ export function canonicalJson(value: JsonValue | undefined): string {
 export type AuditContent = Omit<AuditEntry, 'prevHash' | 'hash'>;
 
 export function computeAuditHash(prevHash: string, entry: AuditContent): string {
+  return createHash('sha256').update(prevHash + auditBodyBeforeSeq(entry) + String(entry.seq) + '}', 'utf8').digest('hex');
+}
+
+/**
+ * The canonical body of an entry up to its sequence number. `seq` sorts last
+ * among the keys, so the body is this text, the number and `}`: the database
+ * appends the number once it has taken it, and hashes the entry in the same
+ * statement that inserts it (see appendAuditInTx).
+ */
+export function auditBodyBeforeSeq(entry: Omit<AuditContent, 'seq'>): string {
   const body = canonicalJson({
-    seq: entry.seq,
     at: entry.at.toISOString(),
     actor: { ...entry.actor } as Record<string, JsonValue>,
     action: entry.action,
     requestId: entry.requestId,
     details: entry.details,
   });
-  return createHash('sha256').update(prevHash + body, 'utf8').digest('hex');
+  return `${body.slice(0, -1)},"seq":`;
 }
 
 type ChainBreak = Extract<AuditChainReport, { ok: false }>;

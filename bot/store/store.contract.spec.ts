@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { isResetDeskError } from '../errors';
 import { engineOf, openStore } from './open-store';
 import { MIGRATIONS, runMigrations } from './migrations';
+import { computeAuditHash } from './audit-chain';
 import { challengeCodeMatches, stepTokenMatches } from './secret-hash';
 import { createScratchDatabase, createTestClock, createTestStore, dumpAllTables, superuserQuery, testEngines, type TestStore } from './testing';
 import type { AuditEntryInput, NewAgent, NewResetRequest, Store, StoreEngineKind } from './types';
@@ -137,6 +138,64 @@ describe.each(ENGINES)('the store on %s', (engine: StoreEngineKind) => {
       const loser = results.find((x) => x.status === 'rejected') as PromiseRejectedResult;
       expect(isResetDeskError(loser.reason, 'STORE_VERSION_CONFLICT')).toBe(true);
       expect((await store.listAudit({ requestId: r.id })).length).toBe(2);
+    });
+
+    it('a transition from the row in hand gives back exactly what reading the row again gives', async () => {
+      const r = await created(store, { stepToken: CANARY_STEP_TOKEN, conversationId: 'a:1' });
+      clock.advance(1000);
+      const next = await store.transitionFrom(r, {
+        state: 'verifying', privileged: true, methodsRequired: 2, methodsPassed: ['email'], subject: { ...SUBJECT, displayName: 'Adele V.' },
+        stepToken: CANARY_STEP_TOKEN_2, conversationId: null, cardActivityId: 'act-2', resultCode: 'X', resultMessage: 'y', expiresAt: minutesFromNow(45),
+      }, { actor: userActor(), action: 'request.verifying' });
+      expect(next).toEqual(await store.getRequest(r.id));
+      expect(stepTokenMatches(next.stepTokenHash, CANARY_STEP_TOKEN_2)).toBe(true);
+      const kept = await store.transitionFrom(next, { state: 'verified' }, { actor: userActor(), action: 'request.verified' });
+      expect(kept).toEqual(await store.getRequest(r.id));
+      await expectCode(store.transitionFrom(next, { state: 'closed' }, { actor: userActor(), action: 'request.closed' }), 'STORE_VERSION_CONFLICT');
+      expect((await store.listAudit({ requestId: r.id })).map((a) => a.action)).toEqual(['request.created', 'request.verifying', 'request.verified']);
+    });
+
+    it('a request and its challenges read together are what they are read apart', async () => {
+      const r = await created(store, { stepToken: CANARY_STEP_TOKEN, cardActivityId: 'act-1' });
+      expect(await store.getRequestWithChallenges(r.id)).toEqual({ request: r, challenges: [] });
+      await store.createChallenge({ requestId: r.id, method: 'email', maskedTarget: 'a•••@contoso.com', codeHash: 'b'.repeat(64), codeSalt: 'salt-salt-salt', digits: 6, maxAttempts: 5, expiresAt: minutesFromNow(10) });
+      clock.advance(10);
+      await store.createChallenge({ requestId: r.id, method: 'manager', targetRef: 'aad-manager', maxAttempts: 1, expiresAt: minutesFromNow(10) });
+      expect(await store.getRequestWithChallenges(r.id)).toEqual({ request: await store.getRequest(r.id), challenges: await store.listChallenges(r.id) });
+      expect(await store.getRequestWithChallenges(randomUUID())).toBeNull();
+      expect(await store.getRequestWithChallenges('not-a-uuid')).toBeNull();
+    });
+
+    it('a transition that saves a challenge moves both or neither, and two answers from the same card: exactly one counts', async () => {
+      const r = await created(store);
+      const e = await store.createChallenge({ requestId: r.id, method: 'email', codeHash: 'c'.repeat(64), codeSalt: 'salt-salt-salt', digits: 6, maxAttempts: 5, expiresAt: minutesFromNow(10) });
+      const tried = (attempts: number) => ({ status: 'pending' as const, attempts, codeHash: e.codeHash, codeSalt: e.codeSalt, expiresAt: e.expiresAt, sendCount: 1, lastSentAt: e.lastSentAt });
+      const answers = await Promise.allSettled([0, 1].map(() => store.transitionFrom(r, { stepToken: null }, { actor: userActor(), action: 'verify.code_wrong' }, {
+        saveChallenge: { id: e.id, expected: { attempts: 0, sendCount: 1 }, next: tried(1) },
+      })));
+      expect(answers.filter((x) => x.status === 'fulfilled')).toHaveLength(1);
+      expect((answers.find((x) => x.status === 'rejected') as PromiseRejectedResult).reason).toMatchObject({ code: 'STORE_VERSION_CONFLICT' });
+      const after = (await store.getRequest(r.id))!;
+      expect(after.version).toBe(2);
+      expect((await store.getChallenge(e.id))?.attempts).toBe(1);
+
+      const auditBefore = await rowCount(store, 'audit_log');
+      // The request is current but the challenge moved on: neither changes.
+      await expectCode(store.transitionFrom(after, { state: 'verified' }, { actor: userActor(), action: 'x' }, {
+        saveChallenge: { id: e.id, expected: { attempts: 0, sendCount: 1 }, next: { ...tried(1), status: 'passed' } },
+      }), 'STORE_VERSION_CONFLICT');
+      await expectCode(store.transitionFrom(after, { state: 'verified' }, { actor: userActor(), action: 'x' }, {
+        saveChallenge: { id: randomUUID(), expected: { attempts: 1, sendCount: 1 }, next: tried(2) },
+      }), 'STORE_NOT_FOUND');
+      expect(await store.getRequest(r.id)).toEqual(after);
+      expect((await store.getChallenge(e.id))?.status).toBe('pending');
+      expect(await rowCount(store, 'audit_log')).toBe(auditBefore);
+
+      const passed = await store.transitionFrom(after, { state: 'verified' }, { actor: userActor(), action: 'verify.passed' }, {
+        saveChallenge: { id: e.id, expected: { attempts: 1, sendCount: 1 }, next: { ...tried(2), status: 'passed' } },
+      });
+      expect(passed).toEqual(await store.getRequest(r.id));
+      expect(await store.getChallenge(e.id)).toMatchObject({ status: 'passed', attempts: 2 });
     });
 
     it('a transition of an unknown request is refused as not found', async () => {
@@ -283,6 +342,15 @@ describe.each(ENGINES)('the store on %s', (engine: StoreEngineKind) => {
         expect(e.seq).toBe(i + 1);
         if (i > 0) expect(e.prevHash).toBe(all[i - 1]!.hash);
       });
+    });
+
+    it('an entry with accents, quotes, backslashes, emoji and large numbers is hashed by the database exactly as the verifier does', async () => {
+      const details = { name: 'Zoë O\'Brien "Zo" \\ 東京 🔑', tab: 'a\tb\nc', n: 1e21, small: -0.000001, nested: { z: [true, false, null], a: '' } };
+      const added = await store.appendAudit({ actor: { kind: 'user', id: 'aad-zoë' }, action: 'request.créée', details });
+      const [stored] = await store.listAudit({ afterSeq: added.seq - 1, limit: 1 });
+      expect(stored).toEqual(added);
+      expect(computeAuditHash(stored!.prevHash, stored!)).toBe(stored!.hash);
+      expect(await store.verifyAuditChain()).toMatchObject({ ok: true });
     });
 
     it('parallel appends never fork the chain', async () => {
