@@ -64,6 +64,6 @@ export async function commitTransition(
     ...(extra.keepToken ? {} : { stepToken }),
     ...extra.patch,
   };
-  const saved = await store.transitionRequest(row.id, row.version, patch, toAuditInput(transition.audit), extra.options);
+  const saved = await store.transitionFrom(row, patch, toAuditInput(transition.audit), extra.options);
   return { row: saved, stepToken };
 }

@@ -270,7 +270,16 @@ export class SelfServiceJourney {
 
   /** Loads a request for a click and checks who clicked and that the card is the current one. */
   private async authorize(actor: Actor, requestId: string, stepToken: string): Promise<StoredRequest> {
-    const row = await this.store.getRequest(requestId);
+    return this.authorizeClick(actor, await this.store.getRequest(requestId), stepToken);
+  }
+
+  /** authorize, with the request's challenges read in the same query (code answers and resends need both). */
+  private async authorizeWithChallenges(actor: Actor, requestId: string, stepToken: string): Promise<{ row: StoredRequest; challenges: Challenge[] }> {
+    const found = await this.store.getRequestWithChallenges(requestId);
+    return { row: await this.authorizeClick(actor, found?.request ?? null, stepToken), challenges: found?.challenges ?? [] };
+  }
+
+  private async authorizeClick(actor: Actor, row: StoredRequest | null, stepToken: string): Promise<StoredRequest> {
     if (!row || row.tenantId !== actor.tenantId) throw new ResetDeskError('STEP_OVER', 'This step is over.');
     assertActsOn(toDomain(row), actor.aadObjectId);
     if (isTerminal(row.state) || !row.stepTokenHash || !stepTokenMatches(row.stepTokenHash, stepToken)) {
@@ -327,16 +336,13 @@ export class SelfServiceJourney {
 
   /** The request's current challenge for these methods; an expired one still counts, since a resend reopens it. */
   private async openChallenge(requestId: string, methods: Array<Challenge['method']>): Promise<Challenge> {
-    const open = (await this.store.listChallenges(requestId)).filter((c) => (c.status === 'pending' || c.status === 'expired') && methods.includes(c.method));
-    const latest = open[open.length - 1];
-    if (!latest) throw new ResetDeskError('STEP_OVER', 'This step is over.');
-    return latest;
+    return latestOpenChallenge(await this.store.listChallenges(requestId), methods);
   }
 
   private async submitCode(actor: Actor, requestId: string, stepToken: string, code: string): Promise<AdaptiveCard> {
-    const row = await this.authorize(actor, requestId, stepToken);
+    const { row, challenges } = await this.authorizeWithChallenges(actor, requestId, stepToken);
     if (row.state !== 'verifying') throw new ResetDeskError('STEP_OVER', 'This step is over.');
-    const stored = await this.openChallenge(requestId, ['email', 'sms']);
+    const stored = latestOpenChallenge(challenges, ['email', 'sms']);
     const challenge = toCodeChallenge(stored);
     const method = this.deps.methods[challenge.method] as CodeVerificationMethod | undefined;
     if (!method) throw new ResetDeskError('VERIFY_METHOD_UNAVAILABLE', 'That method is not available any more.');
@@ -363,9 +369,9 @@ export class SelfServiceJourney {
   }
 
   private async resendCode(actor: Actor, requestId: string, stepToken: string): Promise<AdaptiveCard> {
-    const row = await this.authorize(actor, requestId, stepToken);
+    const { row, challenges } = await this.authorizeWithChallenges(actor, requestId, stepToken);
     if (row.state !== 'verifying') throw new ResetDeskError('STEP_OVER', 'This step is over.');
-    const stored = await this.openChallenge(requestId, ['email', 'sms']);
+    const stored = latestOpenChallenge(challenges, ['email', 'sms']);
     const challenge = toCodeChallenge(stored);
     const method = this.deps.methods[challenge.method] as CodeVerificationMethod;
     const request = toDomain(row);
@@ -720,6 +726,13 @@ function newMenuToken(): string {
 
 function stepIssued(request: DomainRequest) {
   return { action: 'request.step_issued', actor: driverOf(request), requestId: request.id, details: { state: request.state } };
+}
+
+function latestOpenChallenge(challenges: Challenge[], methods: Array<Challenge['method']>): Challenge {
+  const open = challenges.filter((c) => (c.status === 'pending' || c.status === 'expired') && methods.includes(c.method));
+  const latest = open[open.length - 1];
+  if (!latest) throw new ResetDeskError('STEP_OVER', 'This step is over.');
+  return latest;
 }
 
 function safeEqual(a: string, b: string): boolean {

@@ -106,9 +106,39 @@ export async function saveChallengeState(
 }
 
 /**
- * Also used inside a request transition, so the challenge and the request move
- * together. An expired challenge can still change: a resend reopens it.
+ * The UPDATE that saves a challenge's state when it is still as the caller
+ * read it, with its parameters numbered from `firstParam`, so a request
+ * transition can run it in the same statement as its own change. Validates
+ * `next` first.
  */
+export function challengeStateUpdate(
+  id: string,
+  expected: { attempts: number; sendCount: number },
+  next: ChallengeState,
+  now: Date,
+  firstParam: number,
+): { sql: string; params: unknown[] } {
+  const n = parseInput(challengeStateSchema, next, 'challenge state');
+  if (!isUuid(id)) throw notFound(id);
+  const p = (i: number) => `$${firstParam + i}`;
+  return {
+    sql: `UPDATE verification_challenges
+        SET status = ${p(3)}, attempts = ${p(4)}, code_hash = ${p(5)}, code_salt = ${p(6)}, expires_at = ${p(7)}::timestamptz,
+            send_count = ${p(8)}, last_sent_at = ${p(9)}::timestamptz, updated_at = ${p(10)}::timestamptz
+      WHERE id = ${p(0)} AND status IN ('pending', 'expired') AND attempts = ${p(1)} AND send_count = ${p(2)}`,
+    params: [id, expected.attempts, expected.sendCount, n.status, n.attempts, n.codeHash, n.codeSalt, iso(n.expiresAt),
+      n.sendCount, n.lastSentAt ? iso(n.lastSentAt) : null, iso(now)],
+  };
+}
+
+/** Why a guarded challenge update changed nothing: it is gone, or it moved on. */
+export async function challengeUpdateRefused(db: Queryable, id: string): Promise<ResetDeskError> {
+  const current = await db.query('SELECT id FROM verification_challenges WHERE id = $1', [id]);
+  if (!current[0]) return notFound(id);
+  return new ResetDeskError('STORE_VERSION_CONFLICT', 'This verification step changed in the meantime. Please try again.', { challengeId: id });
+}
+
+/** An expired challenge can still change: a resend reopens it. */
 export async function saveChallengeStateIn(
   db: Queryable,
   id: string,
@@ -116,18 +146,11 @@ export async function saveChallengeStateIn(
   next: ChallengeState,
   now: Date,
 ): Promise<Challenge> {
-  const n = parseInput(challengeStateSchema, next, 'challenge state');
-  if (!isUuid(id)) throw notFound(id);
-  const rows = await db.query(
-    `UPDATE verification_challenges
-        SET status = $4, attempts = $5, code_hash = $6, code_salt = $7, expires_at = $8::timestamptz,
-            send_count = $9, last_sent_at = $10::timestamptz, updated_at = $11::timestamptz
-      WHERE id = $1 AND status IN ('pending', 'expired') AND attempts = $2 AND send_count = $3 RETURNING *`,
-    [id, expected.attempts, expected.sendCount, n.status, n.attempts, n.codeHash, n.codeSalt, iso(n.expiresAt),
-      n.sendCount, n.lastSentAt ? iso(n.lastSentAt) : null, iso(now)],
-  );
+  const update = challengeStateUpdate(id, expected, next, now, 1);
+  const rows = await db.query(`${update.sql} RETURNING *`, update.params);
   if (rows[0]) return toChallenge(rows[0]);
-  const current = await db.query('SELECT id FROM verification_challenges WHERE id = $1', [id]);
-  if (!current[0]) throw notFound(id);
-  throw new ResetDeskError('STORE_VERSION_CONFLICT', 'This verification step changed in the meantime. Please try again.', { challengeId: id });
+  throw await challengeUpdateRefused(db, id);
 }
+
+/** The request's challenges, oldest first, as one JSON text (one column is much cheaper to read than many on PGlite). */
+export const CHALLENGES_OF_REQUEST_JSON = `(SELECT json_agg(c ORDER BY c.created_at, c.id) FROM verification_challenges c WHERE c.request_id = r.id)::text`;

@@ -65,6 +65,8 @@ export async function openStore(options: OpenStoreOptions = {}): Promise<Store> 
     getRequest: (id) => requests.getRequest(db, id),
     listRequestsByOwner: (tenantId, ownerAadId, o) => requests.listRequestsByOwner(ctx, tenantId, ownerAadId, o?.openOnly ?? false),
     transitionRequest: (id, version, patch, entry, o) => requests.transitionRequest(ctx, id, version, patch, entry, o),
+    transitionFrom: (current, patch, entry, o) => requests.transitionFrom(ctx, current, patch, entry, o),
+    getRequestWithChallenges: (id) => requests.getRequestWithChallenges(db, id),
 
     createChallenge: (input) => challenges.createChallenge(ctx, input),
     getChallenge: (id) => challenges.getChallenge(ctx, id),

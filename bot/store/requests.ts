@@ -2,13 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { ResetDeskError } from '../errors';
 import { appendAuditInTx, validateAudit } from './audit-log';
 import type { StoreContext } from './context';
-import { saveChallengeStateIn } from './challenges';
+import { CHALLENGES_OF_REQUEST_JSON, challengeStateUpdate, challengeUpdateRefused } from './challenges';
 import type { Queryable } from './engine';
 import { insertApprovalInTx } from './approvals';
 import { insertJobInTx, validateNewJob } from './jobs';
 import { hashStepToken } from './secret-hash';
-import { iso, jsonParam, toRequest } from './rows';
-import type { AuditEntryInput, NewResetRequest, RequestPatch, ResetRequest, TransitionOptions } from './types';
+import { iso, jsonParam, toChallenge, toRequest } from './rows';
+import type { AuditEntryInput, Challenge, NewResetRequest, RequestPatch, ResetRequest, TransitionOptions } from './types';
 import { newApprovalSchema, newRequestSchema, isUuid, parseInput, requestPatchSchema } from './validation';
 
 const FINISHED_STATES = ['denied', 'expired', 'succeeded', 'failed', 'closed'];
@@ -42,6 +42,20 @@ export async function getRequest(db: Queryable, id: string): Promise<ResetReques
   return rows[0] ? toRequest(rows[0]) : null;
 }
 
+/** A request and its challenges (oldest first) in one read, as a code answer needs both. */
+export async function getRequestWithChallenges(db: Queryable, id: string): Promise<{ request: ResetRequest; challenges: Challenge[] } | null> {
+  if (!isUuid(id)) return null;
+  // As JSON text: PGlite pays per column read, and a row's columns as one JSON value cost about half.
+  const rows = await db.query<{ request: string; challenges: string | null }>(
+    `SELECT row_to_json(r)::text AS request, ${CHALLENGES_OF_REQUEST_JSON} AS challenges FROM reset_requests r WHERE r.id = $1`,
+    [id],
+  );
+  const row = rows[0];
+  if (!row) return null;
+  const challenges = row.challenges ? (JSON.parse(row.challenges) as Record<string, unknown>[]) : [];
+  return { request: toRequest(JSON.parse(row.request) as Record<string, unknown>), challenges: challenges.map(toChallenge) };
+}
+
 export async function listRequestsByOwner(ctx: StoreContext, tenantId: string, ownerAadId: string, openOnly: boolean): Promise<ResetRequest[]> {
   const rows = await ctx.db.query(
     `SELECT * FROM reset_requests
@@ -52,19 +66,26 @@ export async function listRequestsByOwner(ctx: StoreContext, tenantId: string, o
   return rows.map(toRequest);
 }
 
-// Column, and how a patch value becomes an SQL parameter.
-const PATCH_COLUMNS: { [K in keyof RequestPatch]-?: { column: string; cast: string; toParam: (v: NonNullable<RequestPatch[K]> | null) => unknown } } = {
-  state: { column: 'state', cast: '', toParam: (v) => v },
-  privileged: { column: 'privileged', cast: '', toParam: (v) => v },
-  methodsRequired: { column: 'methods_required', cast: '', toParam: (v) => v },
-  methodsPassed: { column: 'methods_passed', cast: '::jsonb', toParam: (v) => jsonParam(v) },
-  subject: { column: 'subject', cast: '::jsonb', toParam: (v) => jsonParam(v) },
-  stepToken: { column: 'step_token_hash', cast: '', toParam: (v) => (v === null ? null : hashStepToken(v)) },
-  conversationId: { column: 'conversation_id', cast: '', toParam: (v) => v },
-  cardActivityId: { column: 'card_activity_id', cast: '', toParam: (v) => v },
-  resultCode: { column: 'result_code', cast: '', toParam: (v) => v },
-  resultMessage: { column: 'result_message', cast: '', toParam: (v) => v },
-  expiresAt: { column: 'expires_at', cast: '::timestamptz', toParam: (v) => (v === null ? null : iso(v)) },
+// Column, how a patch value becomes an SQL parameter, and the row field it sets.
+type PatchSpec<K extends keyof RequestPatch> = {
+  column: string;
+  cast: string;
+  toParam: (v: NonNullable<RequestPatch[K]> | null) => unknown;
+  /** The field of ResetRequest this column maps to, and its value from the parameter. */
+  toField: (param: unknown) => Partial<ResetRequest>;
+};
+const PATCH_COLUMNS: { [K in keyof RequestPatch]-?: PatchSpec<K> } = {
+  state: { column: 'state', cast: '', toParam: (v) => v, toField: (v) => ({ state: v as ResetRequest['state'] }) },
+  privileged: { column: 'privileged', cast: '', toParam: (v) => v, toField: (v) => ({ privileged: v as boolean }) },
+  methodsRequired: { column: 'methods_required', cast: '', toParam: (v) => v, toField: (v) => ({ methodsRequired: v as number }) },
+  methodsPassed: { column: 'methods_passed', cast: '::jsonb', toParam: (v) => jsonParam(v), toField: (v) => ({ methodsPassed: JSON.parse(v as string) as ResetRequest['methodsPassed'] }) },
+  subject: { column: 'subject', cast: '::jsonb', toParam: (v) => jsonParam(v), toField: (v) => ({ subject: v === null ? null : (JSON.parse(v as string) as ResetRequest['subject']) }) },
+  stepToken: { column: 'step_token_hash', cast: '', toParam: (v) => (v === null ? null : hashStepToken(v)), toField: (v) => ({ stepTokenHash: v as string | null }) },
+  conversationId: { column: 'conversation_id', cast: '', toParam: (v) => v, toField: (v) => ({ conversationId: v as string | null }) },
+  cardActivityId: { column: 'card_activity_id', cast: '', toParam: (v) => v, toField: (v) => ({ cardActivityId: v as string | null }) },
+  resultCode: { column: 'result_code', cast: '', toParam: (v) => v, toField: (v) => ({ resultCode: v as string | null }) },
+  resultMessage: { column: 'result_message', cast: '', toParam: (v) => v, toField: (v) => ({ resultMessage: v as string | null }) },
+  expiresAt: { column: 'expires_at', cast: '::timestamptz', toParam: (v) => (v === null ? null : iso(v)), toField: (v) => ({ expiresAt: new Date(v as string) }) },
 };
 
 export async function transitionRequest(
@@ -74,6 +95,33 @@ export async function transitionRequest(
   patch: RequestPatch,
   audit: AuditEntryInput,
   opts: TransitionOptions = {},
+): Promise<ResetRequest> {
+  return applyTransition(ctx, id, expectedVersion, null, patch, audit, opts);
+}
+
+/**
+ * transitionRequest for a caller that holds the row at the version it read:
+ * the result is that row with the patch applied, so nothing is read back
+ * (on PGlite, reading a whole row costs more than the update itself).
+ */
+export async function transitionFrom(
+  ctx: StoreContext,
+  current: ResetRequest,
+  patch: RequestPatch,
+  audit: AuditEntryInput,
+  opts: TransitionOptions = {},
+): Promise<ResetRequest> {
+  return applyTransition(ctx, current.id, current.version, current, patch, audit, opts);
+}
+
+async function applyTransition(
+  ctx: StoreContext,
+  id: string,
+  expectedVersion: number,
+  current: ResetRequest | null,
+  patch: RequestPatch,
+  audit: AuditEntryInput,
+  opts: TransitionOptions,
 ): Promise<ResetRequest> {
   const p = parseInput(requestPatchSchema, patch, 'request change');
   const entry = validateAudit(audit);
@@ -85,26 +133,40 @@ export async function transitionRequest(
 
   const params: unknown[] = [id, expectedVersion, iso(now)];
   const sets = ['version = version + 1', 'updated_at = $3::timestamptz'];
+  let changed: Partial<ResetRequest> = {};
   for (const key of Object.keys(p) as (keyof RequestPatch)[]) {
     const value = p[key];
     if (value === undefined) continue;
-    const spec = PATCH_COLUMNS[key] as { column: string; cast: string; toParam: (v: unknown) => unknown };
-    params.push(spec.toParam(value));
+    const spec = PATCH_COLUMNS[key] as PatchSpec<keyof RequestPatch>;
+    const param = spec.toParam(value as never);
+    params.push(param);
     sets.push(`${spec.column} = $${params.length}${spec.cast}`);
+    if (current) changed = { ...changed, ...spec.toField(param) };
   }
+  // The challenge's new state is saved in the same statement, and the request
+  // moves only if it was saved: one round trip for both.
+  const challenge = opts.saveChallenge
+    ? challengeStateUpdate(opts.saveChallenge.id, opts.saveChallenge.expected, opts.saveChallenge.next, now, params.length + 1)
+    : null;
+  if (challenge) params.push(...challenge.params);
+  const sql = `${challenge ? `WITH saved_challenge AS (${challenge.sql} RETURNING 1) ` : ''}UPDATE reset_requests SET ${sets.join(', ')}
+     WHERE id = $1 AND version = $2${challenge ? ' AND EXISTS (SELECT 1 FROM saved_challenge)' : ''}
+     RETURNING ${current ? 'version' : '*'}`;
 
   return ctx.db.transaction(async (tx) => {
-    const rows = await tx.query(`UPDATE reset_requests SET ${sets.join(', ')} WHERE id = $1 AND version = $2 RETURNING *`, params);
+    const rows = await tx.query(sql, params);
     if (!rows[0]) {
-      const current = await getRequest(tx, id);
-      if (!current) throw notFound(id);
-      throw new ResetDeskError('STORE_VERSION_CONFLICT', 'This request was changed by another step in the meantime; please try again.', {
-        requestId: id, expectedVersion, actualVersion: current.version,
-      });
+      const found = await getRequest(tx, id);
+      if (!found) throw notFound(id);
+      if (found.version !== expectedVersion || !challenge) {
+        throw new ResetDeskError('STORE_VERSION_CONFLICT', 'This request was changed by another step in the meantime; please try again.', {
+          requestId: id, expectedVersion, actualVersion: found.version,
+        });
+      }
+      throw await challengeUpdateRefused(tx, opts.saveChallenge!.id);
     }
-    const updated = toRequest(rows[0]);
+    const updated = current ? { ...current, ...changed, version: expectedVersion + 1, updatedAt: now } : toRequest(rows[0]);
     if (approval) await insertApprovalInTx(tx, { ...approval, requestId: id }, now);
-    if (opts.saveChallenge) await saveChallengeStateIn(tx, opts.saveChallenge.id, opts.saveChallenge.expected, opts.saveChallenge.next, now);
     if (job) await insertJobInTx(tx, { ...job, requestId: job.requestId ?? id }, now);
     await appendAuditInTx(tx, { ...entry, requestId: entry.requestId ?? id }, now);
     return updated;

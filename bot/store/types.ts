@@ -307,6 +307,15 @@ export interface Store {
    */
   transitionRequest(id: string, expectedVersion: number, patch: RequestPatch, audit: AuditEntryInput, opts?: TransitionOptions): Promise<ResetRequest>;
 
+  /**
+   * transitionRequest for a caller that holds `current` as it read it: the
+   * version checked is `current.version`, and the result is `current` with the
+   * patch applied instead of a row read back. Same errors, same guarantees.
+   */
+  transitionFrom(current: ResetRequest, patch: RequestPatch, audit: AuditEntryInput, opts?: TransitionOptions): Promise<ResetRequest>;
+  /** A request and its challenges (oldest first) in one read; null if there is no such request. */
+  getRequestWithChallenges(id: string): Promise<{ request: ResetRequest; challenges: Challenge[] } | null>;
+
   createChallenge(input: NewChallenge): Promise<Challenge>;
   getChallenge(id: string): Promise<Challenge | null>;
   listChallenges(requestId: string): Promise<Challenge[]>;
