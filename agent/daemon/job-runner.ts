@@ -4,7 +4,7 @@
 // lives only in local variables here and is never logged or reported.
 import type { CryptoKey } from 'jose';
 import type { Logger } from 'pino';
-import type { Directory, Target } from '../directory';
+import type { AboutToWrite, Directory, Target } from '../directory';
 import { AgentError } from '../errors';
 import {
   isDnInScope,
@@ -124,50 +124,68 @@ export class JobRunner {
 
       const secrets = await this.openSecrets(job);
       const approvedPrivileged = job.options.approvedPrivileged === true;
-      // Scope is checked on the account's DN before anything is written; the
-      // directory checks it again (with protection) in the call that writes.
-      const outOfScope = (dn: string): boolean => !isDnInScope(dn, this.o.managedOus);
-      const refuseScope = (): never => {
-        throw new Refusal('AGENT_OUT_OF_SCOPE', 'This account is not managed by ResetDesk; please contact the helpdesk.');
+      // The directory reads the account, checks scope and protection and
+      // prechecks the password; then, right before its one modify, it asks
+      // here. Scope is checked again on the DN it read, the journal records
+      // the job, and a shutting-down agent writes nothing and hands the job back.
+      const refuseOutOfScope = (dn: string): void => {
+        if (!isDnInScope(dn, this.o.managedOus)) throw new Refusal('AGENT_OUT_OF_SCOPE', 'This account is not managed by ResetDesk; please contact the helpdesk.');
+      };
+      let released = false;
+      const mayWrite = (): boolean => {
+        released = !mayApply();
+        return !released;
       };
 
       if (job.kind === 'unlock') {
-        if (outOfScope((await this.o.directory.find(target)).dn)) refuseScope();
-        if (!mayApply()) return { release: true };
-        const done = await this.o.directory.unlock(target, { approvedPrivileged });
+        const done = await this.o.directory.unlock(target, {
+          approvedPrivileged,
+          beforeWrite: async ({ dn }) => {
+            refuseOutOfScope(dn);
+            return mayWrite();
+          },
+        });
+        if (released) return { release: true };
         this.afterApply();
         return this.ok(job, done.wasLocked ? 'The account was unlocked.' : 'The account was not locked; nothing needed to change.');
       }
 
-      // The version read finds the account too, so its DN serves the scope check.
-      const before = await this.o.directory.passwordVersion(target);
-      if (outOfScope(before.dn)) refuseScope();
-      const user = { dn: before.dn };
       const entry = this.o.journal.get(job.jobId);
       if (entry) {
-        if (before.version === entry.version + 1) {
-          log.warn({ versionBefore: entry.version, versionNow: before.version }, 'job was already applied before a restart; reporting it without applying again');
+        // This job was journaled before a restart: did its write happen?
+        const now = await this.o.directory.passwordVersion(target);
+        refuseOutOfScope(now.dn);
+        if (now.version === entry.version + 1) {
+          log.warn({ versionBefore: entry.version, versionNow: now.version }, 'job was already applied before a restart; reporting it without applying again');
           return this.ok(job, 'The password was changed.');
         }
-        if (before.version !== entry.version) {
-          throw new Refusal('AGENT_ALREADY_APPLIED', 'The password was changed again since this request was made; it was not applied a second time.');
-        }
-      } else {
-        await this.o.journal.recordApplying(job.jobId, before.version, user.dn);
       }
-      if (!mayApply()) return { release: true };
+      const beforeWrite = async ({ dn, passwordVersion }: AboutToWrite): Promise<boolean> => {
+        refuseOutOfScope(dn);
+        if (passwordVersion === undefined) throw new Error('the directory did not read the password version');
+        if (entry) {
+          if (passwordVersion !== entry.version) {
+            throw new Refusal('AGENT_ALREADY_APPLIED', 'The password was changed again since this request was made; it was not applied a second time.');
+          }
+        } else {
+          await this.o.journal.recordApplying(job.jobId, passwordVersion, dn);
+        }
+        return mayWrite();
+      };
 
       if (job.kind === 'reset') {
         await this.o.directory.reset(target, secrets.password!, {
           approvedPrivileged,
+          beforeWrite,
           ...(job.options.mustChangeAtNextLogon !== undefined ? { mustChangeAtNextLogon: job.options.mustChangeAtNextLogon } : {}),
           ...(job.options.enforceHistory !== undefined ? { enforceHistory: job.options.enforceHistory } : {}),
           // A person who proved who they are and set a new password expects to sign in with it.
           unlock: true,
         });
       } else {
-        await this.o.directory.change(target, secrets.currentPassword!, secrets.password!, { approvedPrivileged });
+        await this.o.directory.change(target, secrets.currentPassword!, secrets.password!, { approvedPrivileged, beforeWrite });
       }
+      if (released) return { release: true };
       this.afterApply();
       return this.ok(job, job.options.mustChangeAtNextLogon ? 'The password was reset; it must be changed at the next sign-in.' : 'The password was changed.');
     } catch (err) {

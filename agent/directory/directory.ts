@@ -1,8 +1,10 @@
 // The agent's directory operations. Every write goes through the same gate,
 // in this order: find the account by an escaped filter, refuse it if it lies
 // outside the managed OUs, refuse it if it is protected and the job carries
-// no approval, precheck the new password; only then one LDAP modify.
-import { Attribute, Change, type Client, type Control } from 'ldapts';
+// no approval, precheck the new password, let the caller record what it is
+// about to do; only then one LDAP modify. Finding, protection, state and
+// password version usually come from one search (see readAccount).
+import { AndFilter, Attribute, Change, InvalidDNSyntaxError, NoSuchObjectError, PresenceFilter, type Client, type Control, type Entry, type Filter } from 'ldapts';
 import type { Logger } from 'pino';
 import type { AgentConfig } from '../config';
 import {
@@ -22,7 +24,7 @@ import { isStrictlyUnder } from './dn';
 import { mapLdapError, type LdapContext } from './map-ldap-error';
 import { precheckPassword } from './password-precheck';
 import { attrInt, attrString, combinePolicy, readDomainPolicy, readPso, type DomainPolicy, type PasswordPolicy } from './policy';
-import { detectPrivilege, resolveProtectedGroups, type PrivilegeFinding, type ProtectedGroups } from './privilege';
+import { detectPrivilege, notInProtectedGroups, privilegeFromEntry, resolveProtectedGroups, type PrivilegeFinding, type ProtectedGroups } from './privilege';
 import { ATTID_UNICODE_PWD, parseReplPropertyMetaData } from './repl-metadata';
 import { resolveTarget, targetFilter, type Target } from './target';
 
@@ -42,6 +44,8 @@ export interface OperationResult {
   dn: string;
   /** The DC that applied the change; read the password version back from the same DC. */
   dcUrl: string;
+  /** False when beforeWrite declined: nothing was written. */
+  applied: boolean;
 }
 
 export type HistoryEnforcement =
@@ -54,10 +58,15 @@ export interface ResetResult extends OperationResult {
   history: HistoryEnforcement;
 }
 
-export interface ResetOptions {
+/** What a write is about to touch, as the read just before it saw it. */
+export interface AboutToWrite {
+  dn: string;
+  /** unicodePwd's replication version (password writes only). */
+  passwordVersion?: number;
+}
+
+export interface ResetOptions extends GuardOptions {
   mustChangeAtNextLogon?: boolean;
-  /** Set only for jobs a human approver approved; without it protected accounts are refused. */
-  approvedPrivileged?: boolean;
   /** Ask AD to apply password history to this reset (policy-hints control). Defaults to the config's enforceHistoryOnReset. */
   enforceHistory?: boolean;
   /** Also clear a lockout in the same modify. */
@@ -65,10 +74,17 @@ export interface ResetOptions {
 }
 
 export interface GuardOptions {
+  /** Set only for jobs a human approver approved; without it protected accounts are refused. */
   approvedPrivileged?: boolean;
+  /**
+   * Called after every check passed, right before the one modify (the
+   * writeback journal records the job here). Answering false writes nothing;
+   * whatever it throws is passed on unchanged.
+   */
+  beforeWrite?: (account: AboutToWrite) => Promise<boolean>;
 }
 
-export interface PasswordVersion extends OperationResult {
+export interface PasswordVersion extends Omit<OperationResult, 'applied'> {
   /** How many times unicodePwd has been written on this object (0: never). */
   version: number;
   changedAt: Date | null;
@@ -120,6 +136,30 @@ const FIND_ATTRS = [
 const STATE_ATTRS = [
   'userAccountControl', 'msDS-User-Account-Control-Computed', 'msDS-UserPasswordExpiryTimeComputed', 'pwdLastSet', 'msDS-ResultantPSO',
 ];
+const REPL_ATTR = 'replPropertyMetaData';
+const OBJECT_PRESENT = new PresenceFilter({ attribute: 'objectClass' });
+
+/** One read of an account: who it is, its state and, when asked for, its password version and protection. */
+interface AccountRead {
+  user: UserEntry;
+  state: Record<string, unknown>;
+  /** Null when the read was not asked to judge protection (an approved job). */
+  privilege: PrivilegeFinding | null;
+  /** The raw replPropertyMetaData, when asked for. */
+  repl: unknown;
+}
+
+interface ReadWants {
+  protection: boolean;
+  version: boolean;
+}
+
+/** Thrown by beforeWrite: not a directory failure, so it must reach the caller as it was. */
+class BeforeWriteFailure extends Error {
+  constructor(readonly original: unknown) {
+    super('beforeWrite failed');
+  }
+}
 
 export function encodeUnicodePwd(password: string): Buffer {
   return Buffer.from(`"${password}"`, 'utf16le');
@@ -155,9 +195,9 @@ export class Directory {
 
   async reset(target: Target, newPassword: string, options: ResetOptions = {}): Promise<ResetResult> {
     return this.run('reset', 'reset', async ({ client, url }) => {
-      const user = await this.locate(client, target);
-      await this.guard(client, user, options);
-      const state = await this.readState(client, user.dn);
+      const read = await this.readAccount(client, target, { protection: !options.approvedPrivileged, version: !!options.beforeWrite });
+      const { user, state } = read;
+      this.guard(read, options);
       const policy = await this.policyFor(client, attrString(state['msDS-ResultantPSO']) ?? null);
       const reason = precheckPassword({ password: newPassword, policy, samAccountName: user.samAccountName, displayName: user.displayName });
       if (reason) throw new PolicyViolationError(reason, { precheck: true, policySource: policy.source });
@@ -173,34 +213,40 @@ export class Directory {
           history = { enforced: false, reason: 'dc_does_not_support_policy_hints' };
         }
       }
+      if (!(await this.beforeWrite(options, read))) {
+        return { dn: user.dn, dcUrl: url, applied: false, mustChangeAtNextLogon: false, unlocked: false, history: { enforced: false, reason: 'not_requested' } };
+      }
       const changes = [replace('unicodePwd', encodeUnicodePwd(newPassword))];
       if (options.mustChangeAtNextLogon) changes.push(replace('pwdLastSet', '0'));
       if (options.unlock) changes.push(replace('lockoutTime', '0'));
       await client.modify(user.dn, changes, controls);
       this.log?.info({ op: 'reset', dn: user.dn, dcUrl: url, history: history.enforced, mustChange: !!options.mustChangeAtNextLogon }, 'password reset');
-      return { dn: user.dn, dcUrl: url, mustChangeAtNextLogon: !!options.mustChangeAtNextLogon, unlocked: !!options.unlock, history };
+      return { dn: user.dn, dcUrl: url, applied: true, mustChangeAtNextLogon: !!options.mustChangeAtNextLogon, unlocked: !!options.unlock, history };
     });
   }
 
   async unlock(target: Target, options: GuardOptions = {}): Promise<OperationResult & { wasLocked: boolean }> {
     return this.run('unlock', 'modify', async ({ client, url }) => {
-      const user = await this.locate(client, target);
-      await this.guard(client, user, options);
-      const state = await this.readState(client, user.dn);
+      const read = await this.readAccount(client, target, { protection: !options.approvedPrivileged, version: false });
+      const { user, state } = read;
+      this.guard(read, options);
       const wasLocked = this.statusFrom(state).locked;
+      if (!(await this.beforeWrite(options, read))) return { dn: user.dn, dcUrl: url, applied: false, wasLocked };
       await client.modify(user.dn, [replace('lockoutTime', '0')]);
       this.log?.info({ op: 'unlock', dn: user.dn, dcUrl: url, wasLocked }, 'account unlocked');
-      return { dn: user.dn, dcUrl: url, wasLocked };
+      return { dn: user.dn, dcUrl: url, applied: true, wasLocked };
     });
   }
 
   async requireChangeAtNextLogon(target: Target, options: GuardOptions = {}): Promise<OperationResult> {
     return this.run('must-change', 'modify', async ({ client, url }) => {
-      const user = await this.locate(client, target);
-      await this.guard(client, user, options);
+      const read = await this.readAccount(client, target, { protection: !options.approvedPrivileged, version: false });
+      const { user } = read;
+      this.guard(read, options);
+      if (!(await this.beforeWrite(options, read))) return { dn: user.dn, dcUrl: url, applied: false };
       await client.modify(user.dn, [replace('pwdLastSet', '0')]);
       this.log?.info({ op: 'must-change', dn: user.dn, dcUrl: url }, 'change required at next logon');
-      return { dn: user.dn, dcUrl: url };
+      return { dn: user.dn, dcUrl: url, applied: true };
     });
   }
 
@@ -211,9 +257,9 @@ export class Directory {
    */
   async change(target: Target, currentPassword: string, newPassword: string, options: GuardOptions = {}): Promise<OperationResult> {
     return this.run('change', 'change', async ({ client, url }) => {
-      const user = await this.locate(client, target);
-      await this.guard(client, user, options);
-      const state = await this.readState(client, user.dn);
+      const read = await this.readAccount(client, target, { protection: !options.approvedPrivileged, version: !!options.beforeWrite });
+      const { user, state } = read;
+      this.guard(read, options);
       const policy = await this.policyFor(client, attrString(state['msDS-ResultantPSO']) ?? null);
       const reason = precheckPassword({
         password: newPassword,
@@ -224,26 +270,26 @@ export class Directory {
         now: this.now(),
       });
       if (reason) throw new PolicyViolationError(reason, { precheck: true, policySource: policy.source });
+      if (!(await this.beforeWrite(options, read))) return { dn: user.dn, dcUrl: url, applied: false };
       await client.modify(user.dn, [
         new Change({ operation: 'delete', modification: new Attribute({ type: 'unicodePwd', values: [encodeUnicodePwd(currentPassword)] }) }),
         new Change({ operation: 'add', modification: new Attribute({ type: 'unicodePwd', values: [encodeUnicodePwd(newPassword)] }) }),
       ]);
       this.log?.info({ op: 'change', dn: user.dn, dcUrl: url }, 'password changed');
-      return { dn: user.dn, dcUrl: url };
+      return { dn: user.dn, dcUrl: url, applied: true };
     });
   }
 
   async status(target: Target): Promise<AccountStatus & { dn: string }> {
     return this.run('status', 'search', async ({ client }) => {
-      const user = await this.locate(client, target);
-      return { dn: user.dn, ...this.statusFrom(await this.readState(client, user.dn)) };
+      const { user, state } = await this.readAccount(client, target, { protection: false, version: false });
+      return { dn: user.dn, ...this.statusFrom(state) };
     });
   }
 
   async effectivePolicy(target: Target): Promise<PasswordPolicy> {
     return this.run('policy', 'search', async ({ client }) => {
-      const user = await this.locate(client, target);
-      const state = await this.readState(client, user.dn);
+      const { state } = await this.readAccount(client, target, { protection: false, version: false });
       return this.policyFor(client, attrString(state['msDS-ResultantPSO']) ?? null);
     });
   }
@@ -259,15 +305,15 @@ export class Directory {
   /** Everything the service needs to decide about a request, in one call; never writes. */
   async inspect(target: Target): Promise<Inspection> {
     return this.run('inspect', 'search', async ({ client }) => {
-      let user: UserEntry;
+      let read: AccountRead;
       try {
-        user = await this.locate(client, target);
+        read = await this.readAccount(client, target, { protection: true, version: false });
       } catch (err) {
         if (err instanceof UserNotFoundError) return { found: false } as const;
         throw err;
       }
-      const state = await this.readState(client, user.dn);
-      const privilege = await this.privilegeOf(client, user);
+      const { user, state } = read;
+      const privilege = read.privilege!;
       return {
         found: true,
         dn: user.dn,
@@ -292,17 +338,8 @@ export class Directory {
    */
   async passwordVersion(target: Target): Promise<PasswordVersion> {
     return this.run('password-version', 'search', async ({ client, url }) => {
-      const user = await this.locate(client, target);
-      const { searchEntries } = await client.search(user.dn, {
-        scope: 'base',
-        attributes: ['replPropertyMetaData'],
-        explicitBufferAttributes: ['replPropertyMetaData'],
-      });
-      const raw = searchEntries[0]?.replPropertyMetaData;
-      const blob = Array.isArray(raw) ? raw[0] : raw;
-      if (!Buffer.isBuffer(blob)) throw new AgentError('AGENT_NOT_PERMITTED', 'The account\'s replication metadata could not be read.', { dn: user.dn });
-      const entry = parseReplPropertyMetaData(blob).find((m) => m.attid === ATTID_UNICODE_PWD);
-      return { dn: user.dn, dcUrl: url, version: entry?.version ?? 0, changedAt: entry?.originatingChangeTime ?? null };
+      const read = await this.readAccount(client, target, { protection: false, version: true });
+      return { dn: read.user.dn, dcUrl: url, ...passwordVersionOf(read) };
     });
   }
 
@@ -347,6 +384,7 @@ export class Directory {
       conn = await this.session();
       return await fn(conn);
     } catch (err) {
+      if (err instanceof BeforeWriteFailure) throw err.original;
       const mapped = mapLdapError(err, context);
       if (mapped instanceof DirectoryUnavailableError && conn) {
         this.rootDseCache.delete(conn.url);
@@ -357,38 +395,86 @@ export class Directory {
     }
   }
 
-  private async locate(client: Client, target: Target): Promise<UserEntry> {
-    const resolved = resolveTarget(target);
+  private async locate(client: Client, target: Target, extraAttributes: string[] = []): Promise<UserEntry> {
+    return userEntryOf(await this.locateEntry(client, target, extraAttributes));
+  }
+
+  private async locateEntry(client: Client, target: Target, extraAttributes: string[]): Promise<Entry> {
     const { searchEntries } = await client.search(this.config.baseDn, {
       scope: 'sub',
-      filter: targetFilter(resolved),
-      attributes: FIND_ATTRS,
-      explicitBufferAttributes: ['objectSid', 'objectGUID'],
+      filter: targetFilter(resolveTarget(target)),
+      attributes: [...FIND_ATTRS, ...extraAttributes],
+      explicitBufferAttributes: ['objectSid', 'objectGUID', REPL_ATTR],
       sizeLimit: 2,
     });
     if (searchEntries.length !== 1) throw new UserNotFoundError(searchEntries.length > 1 ? { ambiguous: true } : {});
-    const e = searchEntries[0]!;
-    const sid = e.objectSid;
-    const guid = e.objectGUID;
-    return {
-      dn: e.dn,
-      sid: Buffer.isBuffer(sid) ? sidToString(sid) : '',
-      guid: Buffer.isBuffer(guid) ? guidToString(guid) : '',
-      samAccountName: attrString(e.sAMAccountName) ?? '',
-      userPrincipalName: attrString(e.userPrincipalName),
-      displayName: attrString(e.displayName),
-      userAccountControl: attrInt(e.userAccountControl),
-      adminCount: attrInt(e.adminCount),
-      primaryGroupId: attrString(e.primaryGroupID) ? attrInt(e.primaryGroupID) : undefined,
-    };
+    return searchEntries[0]!;
+  }
+
+  /**
+   * Everything a write or an inspection needs to know about one account, in
+   * as few round trips as the target allows. A SID or GUID names the object
+   * itself (AD's <SID=...> form), so one base-scope search brings the entry,
+   * its constructed state and its password version; a UPN or account name
+   * needs a subtree search first. When protection matters, the filter also
+   * excludes members of the protected groups (nested too), so the DC answers
+   * that question in the same search. No entry means something unusual (no
+   * such account, not a user, outside the base DN, protected, or a DC that
+   * cannot evaluate the filter): then the step-by-step path finds out which.
+   */
+  private async readAccount(client: Client, target: Target, wants: ReadWants): Promise<AccountRead> {
+    const resolved = resolveTarget(target);
+    const groups = wants.protection ? await this.groupsOf(client) : undefined;
+    const unprotected = groups ? notInProtectedGroups(groups) : undefined;
+    const versionAttrs = wants.version ? [REPL_ATTR] : [];
+    let found: { user: UserEntry; state: Entry; repl: unknown } | undefined;
+    if (resolved.kind === 'sid' || resolved.kind === 'guid') {
+      const base = resolved.kind === 'sid' ? `<SID=${resolved.value}>` : `<GUID=${resolved.value}>`;
+      const filter = new AndFilter({ filters: [targetFilter(resolved), ...(unprotected ? [unprotected] : [])] });
+      const entry = await this.readBase(client, base, filter, [...FIND_ATTRS, ...STATE_ATTRS, ...versionAttrs]);
+      if (entry && isStrictlyUnder(entry.dn, this.config.baseDn)) found = { user: userEntryOf(entry), state: entry, repl: entry[REPL_ATTR] };
+    } else {
+      const entry = await this.locateEntry(client, target, versionAttrs);
+      const state = await this.readBase(client, entry.dn, unprotected ?? OBJECT_PRESENT, STATE_ATTRS);
+      if (state) found = { user: userEntryOf(entry), state, repl: entry[REPL_ATTR] };
+    }
+    if (found) return { ...found, privilege: groups ? privilegeFromEntry(found.user, groups) : null };
+
+    const user = await this.locate(client, target);
+    const privilege = groups ? await detectPrivilege(client, user, groups) : null;
+    const state = await this.readBase(client, user.dn, OBJECT_PRESENT, [...STATE_ATTRS, ...versionAttrs]);
+    if (!state) throw new UserNotFoundError();
+    return { user, state, privilege, repl: state[REPL_ATTR] };
+  }
+
+  /** A base-scope read; undefined when the filter does not match or the object does not exist. */
+  private async readBase(client: Client, base: string, filter: Filter, attributes: string[]): Promise<Entry | undefined> {
+    try {
+      const { searchEntries } = await client.search(base, { scope: 'base', filter, attributes, explicitBufferAttributes: ['objectSid', 'objectGUID', REPL_ATTR] });
+      return searchEntries[0];
+    } catch (err) {
+      if (err instanceof NoSuchObjectError || err instanceof InvalidDNSyntaxError) return undefined;
+      throw err;
+    }
+  }
+
+  private async beforeWrite(options: GuardOptions, read: AccountRead): Promise<boolean> {
+    if (!options.beforeWrite) return true;
+    const about: AboutToWrite = { dn: read.user.dn };
+    if (read.repl !== undefined) about.passwordVersion = passwordVersionOf(read).version;
+    try {
+      return await options.beforeWrite(about);
+    } catch (err) {
+      throw new BeforeWriteFailure(err);
+    }
   }
 
   /** Scope first, then protection: both before anything is written. */
-  private async guard(client: Client, user: UserEntry, options: GuardOptions): Promise<void> {
-    if (!this.isInScope(user.dn)) throw new OutOfScopeError(user.dn);
+  private guard(read: AccountRead, options: GuardOptions): void {
+    if (!this.isInScope(read.user.dn)) throw new OutOfScopeError(read.user.dn);
     if (options.approvedPrivileged) return;
-    const privilege = await this.privilegeOf(client, user);
-    if (privilege.privileged) throw new ProtectedAccountError(user.dn);
+    // A read for an unapproved write always judges protection; missing means a caller bug, so refuse.
+    if (read.privilege?.privileged !== false) throw new ProtectedAccountError(read.user.dn);
   }
 
   private async privilegeOf(client: Client, user: UserEntry): Promise<PrivilegeFinding> {
@@ -402,13 +488,6 @@ export class Directory {
     if (value.missing.length) this.log?.info({ missing: value.missing }, 'configured protected groups not present in this domain');
     this.groups = { value, at: nowMs };
     return value;
-  }
-
-  private async readState(client: Client, dn: string): Promise<Record<string, unknown>> {
-    const { searchEntries } = await client.search(dn, { scope: 'base', attributes: STATE_ATTRS });
-    const e = searchEntries[0];
-    if (!e) throw new UserNotFoundError();
-    return e;
   }
 
   private statusFrom(state: Record<string, unknown>): AccountStatus {
@@ -460,4 +539,28 @@ function replace(type: string, value: string | Buffer): Change {
 /** Creates the directory the writeback daemon and the CLI use. */
 export function createDirectory(config: DirectoryConfig, options: DirectoryOptions = {}): Directory {
   return new Directory(config, options);
+}
+
+
+function passwordVersionOf(read: Pick<AccountRead, 'user' | 'repl'>): { version: number; changedAt: Date | null } {
+  const blob = Array.isArray(read.repl) ? read.repl[0] : read.repl;
+  if (!Buffer.isBuffer(blob)) throw new AgentError('AGENT_NOT_PERMITTED', 'The account\'s replication metadata could not be read.', { dn: read.user.dn });
+  const entry = parseReplPropertyMetaData(blob).find((m) => m.attid === ATTID_UNICODE_PWD);
+  return { version: entry?.version ?? 0, changedAt: entry?.originatingChangeTime ?? null };
+}
+
+function userEntryOf(e: Entry): UserEntry {
+  const sid = e.objectSid;
+  const guid = e.objectGUID;
+  return {
+    dn: e.dn,
+    sid: Buffer.isBuffer(sid) ? sidToString(sid) : '',
+    guid: Buffer.isBuffer(guid) ? guidToString(guid) : '',
+    samAccountName: attrString(e.sAMAccountName) ?? '',
+    userPrincipalName: attrString(e.userPrincipalName),
+    displayName: attrString(e.displayName),
+    userAccountControl: attrInt(e.userAccountControl),
+    adminCount: attrInt(e.adminCount),
+    primaryGroupId: attrString(e.primaryGroupID) ? attrInt(e.primaryGroupID) : undefined,
+  };
 }

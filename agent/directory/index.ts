@@ -1,7 +1,7 @@
 // The agent's programmatic directory API: what the writeback daemon calls.
 export { createDirectory, Directory, encodeUnicodePwd, POLICY_HINTS_OID } from './directory';
 export type {
-  DirectoryConfig, DirectoryOptions, GuardOptions, HistoryEnforcement, Inspection, OperationResult, PasswordVersion,
+  AboutToWrite, DirectoryConfig, DirectoryOptions, GuardOptions, HistoryEnforcement, Inspection, OperationResult, PasswordVersion,
   ResetOptions, ResetResult, RootDse, UserEntry,
 } from './directory';
 export type { AccountStatus } from './account-status';

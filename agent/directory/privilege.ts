@@ -3,7 +3,7 @@
 // Windows), but Samba never sets it and it lags on Windows, so membership of
 // the protected groups is always checked too: nested, through the
 // in-chain matching rule, and through primaryGroupID, which memberOf omits.
-import { escapeFilter, type Client } from 'ldapts';
+import { escapeFilter, ExtensibleFilter, NotFilter, OrFilter, type Client, type Filter } from 'ldapts';
 import { attrString } from './policy';
 
 export const IN_CHAIN = '1.2.840.113556.1.4.1941';
@@ -55,16 +55,33 @@ export interface PrivilegeFinding {
   reasons: string[];
 }
 
-export async function detectPrivilege(
-  client: Client,
-  user: { dn: string; adminCount: number; primaryGroupId: number | undefined },
-  groups: ProtectedGroups,
-): Promise<PrivilegeFinding> {
+type PrivilegeSubject = { dn: string; adminCount: number; primaryGroupId: number | undefined };
+
+/** What the entry itself shows: adminCount and a protected primary group (memberOf omits the primary group). */
+export function privilegeFromEntry(user: Omit<PrivilegeSubject, 'dn'>, groups: ProtectedGroups): PrivilegeFinding {
   const reasons: string[] = [];
   if (user.adminCount === 1) reasons.push('adminCount');
   for (const g of groups.found) {
     if (user.primaryGroupId !== undefined && g.primaryGroupToken === user.primaryGroupId) reasons.push(g.name);
   }
+  return { privileged: reasons.length > 0, reasons };
+}
+
+/**
+ * A filter that matches only accounts in none of the protected groups, nested
+ * included; undefined when no protected group exists. Put in the filter of
+ * the read that fetches the account, it makes the DC answer the membership
+ * question in the same round trip. It fails closed: a DC that cannot evaluate
+ * the rule returns no entry, and the caller then asks group by group.
+ */
+export function notInProtectedGroups(groups: ProtectedGroups): Filter | undefined {
+  if (!groups.found.length) return undefined;
+  const anyOf = groups.found.map((g) => new ExtensibleFilter({ matchType: 'memberOf', rule: IN_CHAIN, value: g.dn }));
+  return new NotFilter({ filter: new OrFilter({ filters: anyOf }) });
+}
+
+export async function detectPrivilege(client: Client, user: PrivilegeSubject, groups: ProtectedGroups): Promise<PrivilegeFinding> {
+  const { reasons } = privilegeFromEntry(user, groups);
   if (groups.found.length) {
     const anyOf = groups.found.map((g) => escapeFilter`(memberOf:${IN_CHAIN}:=${g.dn})`).join('');
     const { searchEntries } = await client.search(user.dn, { scope: 'base', filter: `(|${anyOf})`, attributes: ['1.1'] });
