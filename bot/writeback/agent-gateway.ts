@@ -19,6 +19,7 @@ import type { BotMetrics } from '../metrics';
 import type { Store, WritebackJob } from '../store';
 import { verifyLeaseToken, type ServiceSigningKey } from './crypto';
 import { codeOf } from './result-delivery';
+import { TouchThrottle } from './touch-throttle';
 import { WakeSignal } from './wake-signal';
 
 export interface AgentGatewayOptions {
@@ -31,6 +32,11 @@ export interface AgentGatewayOptions {
   leaseMs?: number;
   /** Longest a lease call waits for work (default 25 s, under common proxy idle timeouts of 30 s). */
   longPollMs?: number;
+  /**
+   * An agent's "last seen" is written at most this often per replica
+   * (default 5 s); keep it well under the window in which an agent counts as alive.
+   */
+  touchEveryMs?: number;
   now?: () => Date;
 }
 
@@ -38,6 +44,8 @@ export interface AgentGateway extends RouteGroup {
   /** Ends every waiting long-poll (answering "no job") and stops listening. */
   close(): Promise<void>;
 }
+
+export const DEFAULT_TOUCH_EVERY_MS = 5_000;
 
 // Agent messages are small; a sealed job never travels this way in.
 const MAX_BODY_BYTES = 16 * 1024;
@@ -91,6 +99,7 @@ export function createAgentGateway(o: AgentGatewayOptions): AgentGateway {
   const now = o.now ?? (() => new Date());
   const leaseMs = o.leaseMs ?? 60_000;
   const longPollMs = o.longPollMs ?? 25_000;
+  const touches = new TouchThrottle(o.touchEveryMs ?? DEFAULT_TOUCH_EVERY_MS, now);
   const wake = new WakeSignal();
   let unlisten: Promise<() => Promise<void>> | undefined;
   let closed = false;
@@ -114,6 +123,10 @@ export function createAgentGateway(o: AgentGatewayOptions): AgentGateway {
       throw err;
     });
     return unlisten;
+  }
+
+  function touch(agentId: string): Promise<void> {
+    return touches.touch(agentId, (id) => store.touchAgent(id));
   }
 
   async function authenticate(req: Request): Promise<string> {
@@ -192,7 +205,7 @@ export function createAgentGateway(o: AgentGatewayOptions): AgentGateway {
       server.post('/api/agent/lease', route('lease', async (req, res) => {
         const agentId = await authenticate(req);
         const body = parseBody(LeaseBodySchema, req);
-        await store.touchAgent(agentId);
+        await touch(agentId);
         let gone = false;
         const onClose = (): void => {
           gone = true;
@@ -224,7 +237,7 @@ export function createAgentGateway(o: AgentGatewayOptions): AgentGateway {
           { outcome: result.outcome, result: { code: result.code, message: result.message }, ...(result.inspect ? { inspectReport: result.inspect } : {}) },
           { actor: { kind: 'agent', id: agentId }, action: `writeback.job_${result.outcome}`, details: { jobId: result.jobId, code: result.code } },
         );
-        await store.touchAgent(agentId);
+        await touch(agentId);
         logger.info({ agentId, jobId: done.id, kind: done.kind, outcome: done.state, code: result.code }, 'job result recorded');
         return { status: 200, body: { jobId: done.id, state: done.state } };
       }));
@@ -240,7 +253,7 @@ export function createAgentGateway(o: AgentGatewayOptions): AgentGateway {
       server.post('/api/agent/heartbeat', route('heartbeat', async (req) => {
         const agentId = await authenticate(req);
         parseBody(EmptyBodySchema, req);
-        await store.touchAgent(agentId);
+        await touch(agentId);
         return { status: 200, body: { ok: true } };
       }));
     },

@@ -2,9 +2,9 @@
 import type { Logger } from '../log';
 import type { BotMetrics } from '../metrics';
 import type { Store } from '../store';
-import { createAgentGateway, type AgentGateway } from './agent-gateway';
+import { createAgentGateway, DEFAULT_TOUCH_EVERY_MS, type AgentGateway } from './agent-gateway';
 import type { ServiceSigningKey } from './crypto';
-import { createWritebackService, DEFAULT_LEASE_MS, type WritebackService } from './writeback-service';
+import { createWritebackService, DEFAULT_AGENT_ALIVE_WITHIN_MS, DEFAULT_LEASE_MS, type WritebackService } from './writeback-service';
 
 export * from './writeback-service';
 export * from './agent-gateway';
@@ -31,7 +31,10 @@ export type WritebackChannel = WritebackService & { gateway: AgentGateway; route
 export function createWritebackChannel(o: WritebackChannelOptions): WritebackChannel {
   const leaseMs = o.leaseMs ?? DEFAULT_LEASE_MS;
   const service = createWritebackService({ ...o, leaseMs });
-  const gateway = createAgentGateway({ ...o, leaseMs });
+  // Last-seen writes are thinned out, but never so much that a live agent could look dead.
+  const aliveWithinMs = o.agentAliveWithinMs ?? DEFAULT_AGENT_ALIVE_WITHIN_MS;
+  const touchEveryMs = Math.min(DEFAULT_TOUCH_EVERY_MS, Math.floor(aliveWithinMs / 10));
+  const gateway = createAgentGateway({ ...o, leaseMs, touchEveryMs });
   return {
     ...service,
     gateway,
