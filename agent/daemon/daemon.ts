@@ -35,6 +35,9 @@ export class AgentDaemon {
 
   /** Resolves when stopped; rejects when the service refuses this agent for good. */
   async run(): Promise<void> {
+    // Check in first, so the service counts this agent as alive before anyone waits on it;
+    // an unreachable service is handled by the lease loop's back-off below.
+    await this.o.client.heartbeat().catch(() => undefined);
     this.o.logger.info('agent started; waiting for jobs');
     let wasDown = false;
     while (!this.stopping) {
