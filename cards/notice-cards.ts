@@ -53,13 +53,15 @@ function renderNotice(notice: Notice, startAgain?: { requestId: string; stepToke
 const say = (text: string): Run[] => [{ text }];
 const NOTHING_CHANGED = say('Nothing was changed.');
 
-const WORKING: Readonly<Record<Operation, string>> = {
+const WORKING: Readonly<Record<Operation | 'status', string>> = {
   reset: 'Your new password is being set in the company directory.',
   change: 'Your new password is being set in the company directory.',
   unlock: 'Your account is being unlocked in the company directory.',
+  status: 'Your account is being checked in the company directory.',
 };
 
-export const workingCardDataSchema = z.object({ operation: operationSchema });
+// A status check also waits for the agent, and must not read as if something were being changed.
+export const workingCardDataSchema = z.object({ operation: z.union([operationSchema, z.literal('status')]) });
 export type WorkingCardData = z.input<typeof workingCardDataSchema>;
 
 /** Replaces the password card at once, and is itself replaced when the agent reports. */

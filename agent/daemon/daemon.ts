@@ -54,8 +54,10 @@ export class AgentDaemon {
           throw err;
         }
         const delay = this.backoff.next();
-        const code = err instanceof ServiceRefusedError || err instanceof ServiceUnreachableError ? err.code : (err as Error).name;
-        this.o.logger.warn({ code, retryInMs: delay, message: (err as Error).message }, 'lease call failed; retrying');
+        // Only our typed errors' messages are known to be safe to log; anything else is logged by name.
+        const typed = err instanceof ServiceRefusedError || err instanceof ServiceUnreachableError;
+        const code = typed ? err.code : (err as Error).name;
+        this.o.logger.warn({ code, retryInMs: delay, ...(typed ? { message: err.message } : {}) }, 'lease call failed; retrying');
         wasDown = true;
         await sleep(delay, this.abort.signal);
         continue;

@@ -510,7 +510,7 @@ export class SelfServiceJourney {
     const queued = applyEvent(request, { type: 'queued', jobId: job.id!, expiresAt: job.expiresAt }, this.deps.now());
     await commitTransition(this.store, row, queued, { options: { enqueueJob: job }, keepToken: false });
     this.deps.metrics.requestTransitions.inc({ kind: row.kind, state: 'queued' });
-    return buildWorkingCard({ operation: OPERATION[row.kind] });
+    return buildWorkingCard({ operation: row.kind });
   }
 
   private async failForDirectory(row: StoredRequest): Promise<AdaptiveCard> {

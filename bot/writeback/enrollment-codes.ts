@@ -19,7 +19,7 @@ const InputSchema = z.strictObject({
 /**
  * Issues a one-time enrollment code: the store keeps only its hash, the
  * audit log records who asked, and the code itself is returned once to be
- * shown to the admin (the Teams admin command and the admin CLI both call this).
+ * shown to the admin (the admin CLI calls this; a code is never shown in chat).
  */
 export async function issueEnrollmentCode(store: Store, input: IssueEnrollmentCodeInput): Promise<{ code: string; expiresAt: Date }> {
   const parsed = InputSchema.safeParse(input);

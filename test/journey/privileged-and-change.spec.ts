@@ -1,7 +1,6 @@
 // Privileged accounts (two methods, then an approver in the approver channel),
 // a change by someone who knows their password, codes that expire, the
 // follow-ups after a reset, and what happens when no agent is alive.
-import { randomUUID } from 'node:crypto';
 import { testEngines } from '../../bot/store/testing';
 import type { StoreEngineKind } from '../../bot/store';
 import { createWritebackChannel } from '../../bot/writeback';
@@ -178,4 +177,3 @@ describe('when no agent is alive', () => {
   });
 });
 
-void randomUUID;
