@@ -61,6 +61,11 @@ export class AuditChainVerifier {
   get entries(): number {
     return this.count;
   }
+
+  /** The hash of the last entry checked (the genesis hash before any). */
+  get lastHash(): string {
+    return this.expectedPrev;
+  }
 }
 
 export function verifyAuditEntries(entries: Iterable<AuditEntry>): AuditChainReport {

@@ -1,5 +1,6 @@
-import { LOCK_AUDIT_CHAIN, type Queryable } from './engine';
-import { AuditChainVerifier, GENESIS_HASH, auditBodyBeforeSeq, computeAuditHash } from './audit-chain';
+import { ResetDeskError } from '../errors';
+import type { Queryable } from './engine';
+import { AuditChainVerifier, auditBodyBeforeSeq } from './audit-chain';
 import type { StoreContext } from './context';
 import { iso, jsonParam, toAuditEntry } from './rows';
 import type { AuditChainReport, AuditEntry, AuditEntryInput, AuditQuery } from './types';
@@ -11,28 +12,20 @@ export function validateAudit(entry: AuditEntryInput): AuditEntryInput {
   return parseInput(auditEntrySchema, entry, 'audit entry');
 }
 
-// Call as the LAST statement of a transaction: the chain lock is held from
-// here to commit, so keeping it last keeps that window short and means the
-// lock is never held while waiting for a row lock (no deadlock).
-//
-// On PostgreSQL the chain head is read, the entry hashed and inserted in one
-// statement after the lock (a statement sees what was committed before it
-// started, so it must start after the lock is granted): two round trips
-// instead of three. The database appends only the number to the body computed
-// here, and verifyAuditChain recomputes every hash in JavaScript, so any
-// difference would show at once. PGlite pays per statement, not per round
-// trip, and there an INSERT ... SELECT costs more than a plain SELECT and
-// INSERT, so it reads the head and hashes here.
-const APPEND_SQL = `
-  INSERT INTO audit_log (seq, at, actor, action, request_id, details, prev_hash, hash)
-  SELECT head.seq + 1, $1::timestamptz, $2::jsonb, $3, $4::uuid, $5::jsonb, head.hash,
-         encode(sha256(convert_to(head.hash || $6::text || (head.seq + 1)::text || '}', 'UTF8')), 'hex')
-    FROM (SELECT COALESCE(last.seq, 0) AS seq, COALESCE(last.hash, $7::text) AS hash
-            FROM (SELECT 1) AS one
-            LEFT JOIN LATERAL (SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1) AS last ON true) AS head
-  RETURNING seq, prev_hash, hash`;
+/** The SQL and parameters of one chained append, to run alone or inside a larger statement. */
+export interface AuditAppend {
+  /** Two CTEs, `audit_link` and `audit_logged`; the latter returns seq, prev_hash and hash. */
+  ctes: string;
+  params: unknown[];
+  content: Omit<AuditEntry, 'seq' | 'prevHash' | 'hash'>;
+}
 
-export async function appendAuditInTx(tx: Queryable, entry: AuditEntryInput, at: Date): Promise<AuditEntry> {
+// The head row moves one link and the entry is inserted with that link, in one
+// statement. The database appends only the number to the body computed here
+// (see auditBodyBeforeSeq), and verifyAuditChain recomputes every hash in
+// JavaScript, so any difference would show at once. `guard`, when given, is a
+// condition on the rest of the statement: nothing is appended unless it holds.
+export function auditAppend(entry: AuditEntryInput, at: Date, firstParam: number, guard?: string): AuditAppend {
   const content = {
     at,
     actor: entry.actor.id === undefined ? { kind: entry.actor.kind } : { kind: entry.actor.kind, id: entry.actor.id },
@@ -40,24 +33,36 @@ export async function appendAuditInTx(tx: Queryable, entry: AuditEntryInput, at:
     requestId: entry.requestId ?? null,
     details: entry.details ?? {},
   };
-  if (tx.exclusive) {
-    const last = await tx.query<{ seq: string | number; hash: string }>('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1');
-    const prevHash = last[0]?.hash ?? GENESIS_HASH;
-    const seq = Number(last[0]?.seq ?? 0) + 1;
-    const hash = computeAuditHash(prevHash, { ...content, seq });
-    await tx.query(
-      `INSERT INTO audit_log (seq, at, actor, action, request_id, details, prev_hash, hash)
-       VALUES ($1, $2::timestamptz, $3::jsonb, $4, $5, $6::jsonb, $7, $8)`,
-      [seq, iso(at), jsonParam(content.actor), content.action, content.requestId, jsonParam(content.details), prevHash, hash],
-    );
-    return { ...content, seq, prevHash, hash };
-  }
-  await tx.query('SELECT pg_advisory_xact_lock($1)', [LOCK_AUDIT_CHAIN]);
-  const rows = await tx.query<{ seq: string | number; prev_hash: string; hash: string }>(APPEND_SQL, [
-    iso(at), jsonParam(content.actor), content.action, content.requestId, jsonParam(content.details), auditBodyBeforeSeq(content), GENESIS_HASH,
-  ]);
-  const row = rows[0]!;
+  const p = (i: number) => `$${firstParam + i}`;
+  const ctes = `audit_link AS (
+      UPDATE audit_head
+         SET seq = seq + 1, prev_hash = hash,
+             hash = encode(sha256(convert_to(hash || ${p(5)}::text || (seq + 1)::text || '}', 'UTF8')), 'hex')
+       WHERE id = 1${guard ? ` AND ${guard}` : ''}
+      RETURNING seq, prev_hash, hash),
+    audit_logged AS (
+      INSERT INTO audit_log (seq, at, actor, action, request_id, details, prev_hash, hash)
+      SELECT seq, ${p(0)}::timestamptz, ${p(1)}::jsonb, ${p(2)}, ${p(3)}::uuid, ${p(4)}::jsonb, prev_hash, hash FROM audit_link
+      RETURNING seq, prev_hash, hash)`;
+  const params = [iso(at), jsonParam(content.actor), content.action, content.requestId, jsonParam(content.details), auditBodyBeforeSeq(content)];
+  return { ctes, params, content };
+}
+
+export function appendedEntry(content: AuditAppend['content'], row: { seq: string | number; prev_hash: string; hash: string }): AuditEntry {
   return { ...content, seq: Number(row.seq), prevHash: row.prev_hash, hash: row.hash };
+}
+
+// Best as the last statement of a transaction: the head row stays locked from
+// here to commit, so keeping it last keeps that window short and means the
+// lock is never held while waiting for another row lock (no deadlock).
+export async function appendAuditInTx(tx: Queryable, entry: AuditEntryInput, at: Date): Promise<AuditEntry> {
+  const append = auditAppend(entry, at, 1);
+  const rows = await tx.query<{ seq: string | number; prev_hash: string; hash: string }>(
+    `WITH ${append.ctes} SELECT seq, prev_hash, hash FROM audit_logged`,
+    append.params,
+  );
+  if (!rows[0]) throw new ResetDeskError('STORE_AUDIT_HEAD_MISSING', 'The audit log cannot be written: its head row is missing.');
+  return appendedEntry(append.content, rows[0]);
 }
 
 export async function appendAudit(ctx: StoreContext, entry: AuditEntryInput): Promise<AuditEntry> {
@@ -86,7 +91,13 @@ export async function verifyAuditChain(ctx: StoreContext): Promise<AuditChainRep
       const broken = verifier.check(toAuditEntry(r));
       if (broken) return broken;
     }
-    if (rows.length < VERIFY_BATCH) return { ok: true, entries: verifier.entries };
+    if (rows.length < VERIFY_BATCH) break;
     after = Number(rows[rows.length - 1]!.seq);
   }
+  // Entries cut off the end leave a chain that holds but stops short of the head.
+  const head = (await ctx.db.query<{ seq: string | number; hash: string }>('SELECT seq, hash FROM audit_head WHERE id = 1'))[0];
+  if (!head || Number(head.seq) !== verifier.entries || head.hash !== verifier.lastHash) {
+    return { ok: false, entries: verifier.entries, brokenAtSeq: verifier.entries + 1, reason: 'head_mismatch' };
+  }
+  return { ok: true, entries: verifier.entries };
 }

@@ -178,6 +178,30 @@ CREATE TRIGGER writeback_job_finished AFTER UPDATE OF state ON writeback_jobs
   EXECUTE FUNCTION writeback_job_finished_notify();
 `,
   },
+  {
+    version: 4,
+    name: 'audit chain head as one row',
+    // The last link of the audit chain, kept in a single row that every append
+    // moves forward with an UPDATE. The row lock serialises appends across
+    // replicas (an UPDATE that waited re-reads the row as committed, so the
+    // link it makes is always to the newest entry), and an append is one
+    // statement that can ride in the same statement as the change it records.
+    // The head also lets verification notice entries cut off the end of the log.
+    sql: `
+CREATE TABLE audit_head (
+  id         smallint PRIMARY KEY CHECK (id = 1),
+  seq        bigint NOT NULL CHECK (seq >= 0),
+  prev_hash  text NOT NULL CHECK (prev_hash ~ '^[0-9a-f]{64}$'),
+  hash       text NOT NULL CHECK (hash ~ '^[0-9a-f]{64}$')
+);
+INSERT INTO audit_head (id, seq, prev_hash, hash)
+SELECT 1, COALESCE(last.seq, 0), COALESCE(last.prev_hash, repeat('0', 64)), COALESCE(last.hash, repeat('0', 64))
+  FROM (SELECT 1) AS one
+  LEFT JOIN LATERAL (SELECT seq, prev_hash, hash FROM audit_log ORDER BY seq DESC LIMIT 1) AS last ON true;
+CREATE TRIGGER audit_head_no_delete BEFORE DELETE OR TRUNCATE ON audit_head
+  FOR EACH STATEMENT EXECUTE FUNCTION audit_log_refuse_change();
+`,
+  },
 ];
 
 export interface MigrationReport {

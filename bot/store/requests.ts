@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ResetDeskError } from '../errors';
-import { appendAuditInTx, validateAudit } from './audit-log';
+import { appendAuditInTx, auditAppend, validateAudit } from './audit-log';
 import type { StoreContext } from './context';
 import { CHALLENGES_OF_REQUEST_JSON, challengeStateUpdate, challengeUpdateRefused } from './challenges';
 import type { Queryable } from './engine';
@@ -144,32 +144,45 @@ async function applyTransition(
     if (current) changed = { ...changed, ...spec.toField(param) };
   }
   // The challenge's new state is saved in the same statement, and the request
-  // moves only if it was saved: one round trip for both.
+  // moves only if it was saved.
   const challenge = opts.saveChallenge
     ? challengeStateUpdate(opts.saveChallenge.id, opts.saveChallenge.expected, opts.saveChallenge.next, now, params.length + 1)
     : null;
   if (challenge) params.push(...challenge.params);
-  const sql = `${challenge ? `WITH saved_challenge AS (${challenge.sql} RETURNING 1) ` : ''}UPDATE reset_requests SET ${sets.join(', ')}
+  const move = `${challenge ? `saved_challenge AS (${challenge.sql} RETURNING 1), ` : ''}moved AS (
+    UPDATE reset_requests SET ${sets.join(', ')}
      WHERE id = $1 AND version = $2${challenge ? ' AND EXISTS (SELECT 1 FROM saved_challenge)' : ''}
-     RETURNING ${current ? 'version' : '*'}`;
-
-  return ctx.db.transaction(async (tx) => {
-    const rows = await tx.query(sql, params);
-    if (!rows[0]) {
-      const found = await getRequest(tx, id);
-      if (!found) throw notFound(id);
-      if (found.version !== expectedVersion || !challenge) {
-        throw new ResetDeskError('STORE_VERSION_CONFLICT', 'This request was changed by another step in the meantime; please try again.', {
-          requestId: id, expectedVersion, actualVersion: found.version,
-        });
-      }
-      throw await challengeUpdateRefused(tx, opts.saveChallenge!.id);
+     RETURNING ${current ? 'version' : '*'})`;
+  const auditInput = { ...entry, requestId: entry.requestId ?? id };
+  const result = (rows: Record<string, unknown>[]) =>
+    current ? { ...current, ...changed, version: expectedVersion + 1, updatedAt: now } : toRequest(rows[0]!);
+  const refused = async (db: Queryable): Promise<never> => {
+    const found = await getRequest(db, id);
+    if (!found) throw notFound(id);
+    if (found.version !== expectedVersion || !challenge) {
+      throw new ResetDeskError('STORE_VERSION_CONFLICT', 'This request was changed by another step in the meantime; please try again.', {
+        requestId: id, expectedVersion, actualVersion: found.version,
+      });
     }
-    const updated = current ? { ...current, ...changed, version: expectedVersion + 1, updatedAt: now } : toRequest(rows[0]);
+    throw await challengeUpdateRefused(db, opts.saveChallenge!.id);
+  };
+
+  if (!approval && !job) {
+    // The common step (a code answer, a new state): the challenge, the request
+    // and the audit entry in one statement, which is one round trip and atomic
+    // on its own. The entry is appended only if the request moved.
+    const append = auditAppend(auditInput, now, params.length + 1, 'EXISTS (SELECT 1 FROM moved)');
+    const rows = await ctx.db.query(`WITH ${move}, ${append.ctes} SELECT moved.* FROM moved, audit_logged`, [...params, ...append.params]);
+    if (!rows[0]) return refused(ctx.db);
+    return result(rows);
+  }
+  return ctx.db.transaction(async (tx) => {
+    const rows = await tx.query(`WITH ${move} SELECT * FROM moved`, params);
+    if (!rows[0]) return refused(tx);
     if (approval) await insertApprovalInTx(tx, { ...approval, requestId: id }, now);
     if (job) await insertJobInTx(tx, { ...job, requestId: job.requestId ?? id }, now);
-    await appendAuditInTx(tx, { ...entry, requestId: entry.requestId ?? id }, now);
-    return updated;
+    await appendAuditInTx(tx, auditInput, now);
+    return result(rows);
   });
 }
 

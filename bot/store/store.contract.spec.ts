@@ -395,6 +395,24 @@ describe.each(ENGINES)('the store on %s', (engine: StoreEngineKind) => {
       // Rewriting an entry AND its hash still breaks the next link.
       await bypass(`UPDATE audit_log SET action = 'forged', hash = $2 WHERE seq = $1`, [target!.seq, 'f'.repeat(64)]);
       expect(await store.verifyAuditChain()).toMatchObject({ ok: false, brokenAtSeq: target!.seq });
+      await bypass(`UPDATE audit_log SET action = $2, hash = $3 WHERE seq = $1`, [target!.seq, target!.action, target!.hash]);
+      expect((await store.verifyAuditChain()).ok).toBe(true);
+    });
+
+    it('entries cut off the end of the log are noticed against the chain head, and the head cannot be deleted', async () => {
+      const last = await store.appendAudit({ actor: { kind: 'system' }, action: 'tail-entry' });
+      await expect(superuserQuery(store, 'DELETE FROM audit_head')).rejects.toThrow(/refused/);
+      await superuserQuery(store, 'ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only');
+      try {
+        await superuserQuery(store, 'DELETE FROM audit_log WHERE seq = $1', [last.seq]);
+      } finally {
+        await superuserQuery(store, 'ALTER TABLE audit_log ENABLE TRIGGER audit_log_append_only');
+      }
+      expect(await store.verifyAuditChain()).toMatchObject({ ok: false, entries: last.seq - 1, brokenAtSeq: last.seq, reason: 'head_mismatch' });
+      await superuserQuery(store,
+        `INSERT INTO audit_log (seq, at, actor, action, request_id, details, prev_hash, hash) VALUES ($1, $2::timestamptz, $3::jsonb, $4, $5, $6::jsonb, $7, $8)`,
+        [last.seq, last.at.toISOString(), JSON.stringify(last.actor), last.action, last.requestId, JSON.stringify(last.details), last.prevHash, last.hash]);
+      expect(await store.verifyAuditChain()).toMatchObject({ ok: true });
     });
   });
 

@@ -275,7 +275,7 @@ export interface AuditEntry {
 
 export type AuditChainReport =
   | { ok: true; entries: number }
-  | { ok: false; entries: number; brokenAtSeq: number; reason: 'hash_mismatch' | 'prev_hash_mismatch' | 'sequence_gap' };
+  | { ok: false; entries: number; brokenAtSeq: number; reason: 'hash_mismatch' | 'prev_hash_mismatch' | 'sequence_gap' | 'head_mismatch' };
 
 export interface AuditQuery {
   requestId?: string;
