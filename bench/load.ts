@@ -2,6 +2,7 @@
 // workers each send one invoke, wait for the answer, and send the next.
 // It runs on a worker thread so the server under test keeps the main event
 // loop to itself, as it would in production.
+import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 
 export interface LoadResult {
@@ -13,6 +14,8 @@ export interface LoadResult {
   p50Ms: number;
   p90Ms: number;
   p99Ms: number;
+  /** Time the server's event loop was busy per answered request (the server runs on this thread). */
+  busyUsPerRequest: number;
 }
 
 export interface Lane {
@@ -93,8 +96,14 @@ export function percentile(sorted: number[], p: number): number {
 export function runInvokeLoad(label: string, load: InvokeLoad): Promise<LoadResult> {
   return new Promise((resolve, reject) => {
     const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: load });
+    let measuredFrom: EventLoopUtilization | undefined;
+    const warm = setTimeout(() => {
+      measuredFrom = performance.eventLoopUtilization();
+    }, load.warmupMs);
     worker.once('error', reject);
     worker.once('message', (m: { latencies?: number[]; errors?: number; error?: string }) => {
+      clearTimeout(warm);
+      const busy = measuredFrom ? performance.eventLoopUtilization(measuredFrom) : undefined;
       void worker.terminate();
       if (m.error || !m.latencies) return reject(new Error(`load generator: ${m.error}`));
       const latencies = m.latencies.sort((a, b) => a - b);
@@ -108,11 +117,12 @@ export function runInvokeLoad(label: string, load: InvokeLoad): Promise<LoadResu
         p50Ms: percentile(latencies, 50),
         p90Ms: percentile(latencies, 90),
         p99Ms: percentile(latencies, 99),
+        busyUsPerRequest: busy && latencies.length > 0 ? (busy.active * 1000) / latencies.length : NaN,
       });
     });
   });
 }
 
 export function formatResult(r: LoadResult): string {
-  return `${r.label.padEnd(40)} ${r.perSecond.toFixed(0).padStart(6)} req/s  p50 ${r.p50Ms.toFixed(2).padStart(6)} ms  p90 ${r.p90Ms.toFixed(2).padStart(6)} ms  p99 ${r.p99Ms.toFixed(2).padStart(6)} ms  errors ${r.errors}`;
+  return `${r.label.padEnd(40)} ${r.perSecond.toFixed(0).padStart(6)} req/s  p50 ${r.p50Ms.toFixed(2).padStart(6)} ms  p90 ${r.p90Ms.toFixed(2).padStart(6)} ms  p99 ${r.p99Ms.toFixed(2).padStart(6)} ms  busy ${r.busyUsPerRequest.toFixed(0).padStart(4)} µs/req  errors ${r.errors}`;
 }

@@ -665,3 +665,19 @@ describe('the store on PGlite with a data folder', () => {
     await expect(openStore({ databaseUrl: 'postgres://postgres@127.0.0.1:1/none' })).rejects.toThrow(/ECONNREFUSED|connect/);
   });
 });
+
+(ENGINES.includes('postgres') ? describe : describe.skip)('the store on PostgreSQL, during a rolling upgrade', () => {
+  it('statements prepared before a schema change still run after it', async () => {
+    const { store, cleanup } = await createTestStore('postgres');
+    try {
+      const r = await store.createRequest({ tenantId: TENANT, ownerAadId: 'aad-u', kind: 'unlock', methodsRequired: 1, expiresAt: new Date(Date.now() + 60_000) }, { actor: userActor('aad-u'), action: 'request.created' });
+      // Prepared on every pooled connection, as a busy replica would have them.
+      await Promise.all(Array.from({ length: 12 }, () => store.getRequest(r.id)));
+      await superuserQuery(store, 'ALTER TABLE reset_requests ADD COLUMN added_by_a_newer_release text');
+      const after = await Promise.all(Array.from({ length: 12 }, () => store.getRequest(r.id)));
+      expect(after.every((row) => row?.id === r.id)).toBe(true);
+    } finally {
+      await cleanup();
+    }
+  });
+});
