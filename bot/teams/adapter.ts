@@ -1,12 +1,13 @@
 // The Bot Framework edge: a CloudAdapter configured from BotConfig. In dev
 // mode (no app id) botbuilder skips JWT validation of inbound activities and
 // token acquisition for outbound ones; config refuses that outside dev mode.
-import { CloudAdapter, ConfigurationBotFrameworkAuthentication, type TurnContext } from 'botbuilder';
+import { CloudAdapter, type TurnContext } from 'botbuilder';
 import type { BotConfig } from '../config';
 import type { Logger } from '../log';
+import { ReusedClientsAuthentication } from './reused-clients';
 
 export function createAdapter(config: BotConfig, logger: Logger): CloudAdapter {
-  const auth = new ConfigurationBotFrameworkAuthentication({
+  const auth = new ReusedClientsAuthentication({
     MicrosoftAppId: config.bot.appId ?? '',
     MicrosoftAppPassword: config.bot.appPassword ?? '',
     // botbuilder insists on an app id for SingleTenant; dev mode has none.
