@@ -1,14 +1,16 @@
 // Card actions per second and their latency through the real HTTP endpoint.
 //
-//   npx tsx bench/card-actions.ts [--seconds 10] [--engines pglite,postgres]
+//   npx tsx bench/card-actions.ts [--seconds 10] [--engines pglite,postgres] [--load wrk|node]
 //
 // The step measured is a one-time-code submission (`verify.submitCode`, a
 // wrong code): it authorises the click, checks the code against its salted
 // hash, saves the challenge, rotates the step token and appends two audit
 // entries, all persisted before the card is returned. The baseline, in the
 // same run, is a bare botbuilder + restify bot answering the same invoke with a
-// fixed card. 10 concurrent requests (closed loop). Needs PostgreSQL on
-// 127.0.0.1:5432 for the postgres run.
+// fixed card. 10 concurrent requests (closed loop), sent by wrk in its own
+// process (`apt-get install wrk`), or with --load node by a Node.js client on
+// a worker thread of this process. Needs PostgreSQL on 127.0.0.1:5432 for the
+// postgres run.
 import { randomUUID, createHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { generateServiceSigningKey, ServiceSigningKey } from '../bot/writeback/crypto';
@@ -19,20 +21,26 @@ import type { StoreEngineKind } from '../bot/store';
 import { startBotHarness, type BotHarness } from '../test/support/bot-harness';
 import { fakeUser } from '../test/support/fake-graph';
 import { startBareBot } from './bare-bot';
-import { formatResult, runInvokeLoad, type Lane, type LoadResult } from './load';
+import { formatResult, runInvokeLoad, runWrkLoad, type InvokeLoad, type Lane, type LoadResult } from './load';
 
 const CONCURRENCY = 10;
 const TRIES_PER_REQUEST = 90;
+
+type Generator = 'wrk' | 'node';
+
+function drive(generator: Generator, label: string, load: InvokeLoad & { warmupLanes?: Lane[] }): Promise<LoadResult> {
+  return generator === 'wrk' ? runWrkLoad(label, load) : runInvokeLoad(label, load);
+}
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback;
 }
 
-async function benchBare(durationMs: number): Promise<LoadResult> {
+async function benchBare(generator: Generator, durationMs: number): Promise<LoadResult> {
   const bare = await startBareBot();
   try {
-    return await runInvokeLoad('bare botbuilder + restify', {
+    return await drive(generator, 'bare botbuilder + restify', {
       url: bare.url, serviceUrl: 'http://127.0.0.1:9/', tenantId: randomUUID(), verb: 'verify.submitCode', inputs: { code: '000000' },
       lanes: Array.from({ length: CONCURRENCY }, () => ({ aadObjectId: randomUUID(), requests: [] })),
       clicksPerRequest: TRIES_PER_REQUEST, durationMs, warmupMs: 1000,
@@ -71,7 +79,7 @@ async function seedLane(h: BotHarness, pepper: Buffer, requestsPerLane: number):
   return { aadObjectId: user.id, requests };
 }
 
-async function benchResetDesk(engine: StoreEngineKind, durationMs: number, expectedPerSecond: number): Promise<LoadResult> {
+async function benchResetDesk(generator: Generator, engine: StoreEngineKind, durationMs: number, expectedPerSecond: number): Promise<LoadResult> {
   const { privateJwk } = await generateServiceSigningKey();
   const signingKey = await ServiceSigningKey.fromJwk(privateJwk);
   const h = await startBotHarness({
@@ -85,9 +93,12 @@ async function benchResetDesk(engine: StoreEngineKind, durationMs: number, expec
     const perLane = Math.ceil((expectedPerSecond * (durationMs + 2000)) / 1000 / CONCURRENCY / TRIES_PER_REQUEST) + 2;
     const lanes: Lane[] = [];
     for (let i = 0; i < CONCURRENCY; i++) lanes.push(await seedLane(h, pepper, perLane));
-    return await runInvokeLoad(`ResetDesk code submission (${engine})`, {
+    // wrk warms up in a run of its own, on requests of its own.
+    const warmupLanes: Lane[] = [];
+    if (generator === 'wrk') for (let i = 0; i < CONCURRENCY; i++) warmupLanes.push(await seedLane(h, pepper, Math.ceil(perLane / 3) + 1));
+    return await drive(generator, `ResetDesk code submission (${engine})`, {
       url: h.url, serviceUrl: h.connector.serviceUrl, tenantId: h.graph.tenantId, verb: 'verify.submitCode', inputs: { code: '000000' },
-      lanes, clicksPerRequest: TRIES_PER_REQUEST, durationMs, warmupMs: 1000,
+      lanes, warmupLanes, clicksPerRequest: TRIES_PER_REQUEST, durationMs, warmupMs: 1000,
     });
   } finally {
     await h.close();
@@ -97,11 +108,13 @@ async function benchResetDesk(engine: StoreEngineKind, durationMs: number, expec
 async function main(): Promise<void> {
   const durationMs = Number(arg('seconds', '10')) * 1000;
   const engines = arg('engines', 'pglite,postgres').split(',') as StoreEngineKind[];
+  const generator = arg('load', 'wrk') as Generator;
+  if (generator !== 'wrk' && generator !== 'node') throw new Error('--load is wrk or node');
   const t0 = performance.now();
-  const bare = await benchBare(durationMs);
+  const bare = await benchBare(generator, durationMs);
   console.log(formatResult(bare));
   for (const engine of engines) {
-    const ours = await benchResetDesk(engine, durationMs, bare.perSecond);
+    const ours = await benchResetDesk(generator, engine, durationMs, bare.perSecond);
     console.log(formatResult(ours));
     const ratio = ours.perSecond / bare.perSecond;
     const ok = ratio >= 0.5 && ours.p99Ms < 50;

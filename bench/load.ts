@@ -2,6 +2,11 @@
 // workers each send one invoke, wait for the answer, and send the next.
 // It runs on a worker thread so the server under test keeps the main event
 // loop to itself, as it would in production.
+import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 
@@ -125,4 +130,63 @@ export function runInvokeLoad(label: string, load: InvokeLoad): Promise<LoadResu
 
 export function formatResult(r: LoadResult): string {
   return `${r.label.padEnd(40)} ${r.perSecond.toFixed(0).padStart(6)} req/s  p50 ${r.p50Ms.toFixed(2).padStart(6)} ms  p90 ${r.p90Ms.toFixed(2).padStart(6)} ms  p99 ${r.p99Ms.toFixed(2).padStart(6)} ms  busy ${r.busyUsPerRequest.toFixed(0).padStart(4)} µs/req  errors ${r.errors}`;
+}
+
+/**
+ * The same closed loop driven by wrk (Debian package `wrk`) in its own
+ * process: written in C, it takes far less CPU than a Node.js client, so more
+ * of a small machine is left to the server under test. `warmupLanes` are
+ * clicked through first in a separate run, so the measured lanes start fresh.
+ */
+// One wrk thread drives several thousand requests a second; more threads only take CPU from the server.
+const WRK_THREADS = 1;
+
+export async function runWrkLoad(label: string, load: InvokeLoad & { warmupLanes?: Lane[] }): Promise<LoadResult> {
+  const dir = await mkdtemp(join(tmpdir(), 'resetdesk-bench-'));
+  try {
+    const run = async (lanes: Lane[], ms: number): Promise<{ result: WrkResult; busy: EventLoopUtilization }> => {
+      const file = join(dir, `lanes-${randomUUID()}.txt`);
+      const header = `${load.serviceUrl} ${load.tenantId} ${load.verb} ${load.clicksPerRequest} ${Object.entries(load.inputs).map(([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(v)}`).join(',')}`;
+      const lines = lanes.map((l) => [l.aadObjectId, ...l.requests.flatMap((r) => [r.id, r.stepToken])].join(' '));
+      await writeFile(file, [header, ...lines].join('\n') + '\n');
+      const from = performance.eventLoopUtilization();
+      const out = await new Promise<string>((resolve, reject) => {
+        execFile('wrk', ['-t', String(WRK_THREADS), '-c', String(lanes.length), '-d', `${Math.max(1, Math.round(ms / 1000))}s`, '--timeout', '10s',
+          '-s', join(__dirname, 'invoke-load.lua'), load.url, '--', file, String(WRK_THREADS)], { maxBuffer: 1 << 20 }, (err, stdout, stderr) => {
+          if (err) reject(new Error(`wrk failed (is the Debian package wrk installed?): ${err.message} ${stderr}`));
+          else resolve(stdout);
+        });
+      });
+      const busy = performance.eventLoopUtilization(from);
+      const line = out.split('\n').find((l) => l.startsWith('RESULT '));
+      if (!line) throw new Error(`wrk printed no result:\n${out}`);
+      return { result: JSON.parse(line.slice('RESULT '.length)) as WrkResult, busy };
+    };
+    if (load.warmupMs > 0) await run(load.warmupLanes ?? load.lanes, load.warmupMs);
+    const { result, busy } = await run(load.lanes, load.durationMs);
+    const seconds = result.durationUs / 1e6;
+    const ok = result.requests - result.errors;
+    return {
+      label,
+      requests: ok,
+      errors: result.errors,
+      seconds,
+      perSecond: ok / seconds,
+      p50Ms: result.p50Us / 1000,
+      p90Ms: result.p90Us / 1000,
+      p99Ms: result.p99Us / 1000,
+      busyUsPerRequest: ok > 0 ? (busy.active * 1000) / ok : NaN,
+    };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+interface WrkResult {
+  requests: number;
+  durationUs: number;
+  errors: number;
+  p50Us: number;
+  p90Us: number;
+  p99Us: number;
 }
