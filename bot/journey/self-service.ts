@@ -6,74 +6,30 @@ import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import {
   buildAwaitingApprovalCard, buildApprovalDeniedCard, buildApprovalRequestCard, buildApprovalResolvedCard, buildCancelledCard,
   buildChangePasswordCard, buildChooseMethodCard, buildDirectoryUnreachableCard, buildEnterCodeCard, buildFailureCard,
-  buildHelpCard, buildManagerAnsweredCard, buildManagerConfirmCard, buildMenuCard, buildNewPasswordCard, buildNotAllowedCard,
-  buildPasswordChangedCard, buildAccountUnlockedCard, buildRequestExpiredCard, buildStatusCard, buildStepOverCard,
+  buildHelpCard, buildManagerAnsweredCard, buildMenuCard, buildNewPasswordCard, buildNotAllowedCard, buildStepOverCard,
   buildTooManyTriesCard, buildWaitingForManagerCard, buildWorkingCard, buildManagerRefusedCard,
   type AdaptiveCard, type CardAction, type CompletedCheck, type CodeNotice, type PasswordProblem, type PasswordRules, type VerificationMethod as CardMethod,
 } from '../../cards';
 import type { InspectReport } from '../../agent/protocol';
 import { issueStepToken } from '../domain/step-token';
-import { approvalDeadline, assertApproverMayDecide, requiresApproval, type ApprovalConfig } from '../domain/approval-policy';
+import { approvalDeadline, assertApproverMayDecide, requiresApproval } from '../domain/approval-policy';
 import { applyEvent, assertActsOn, createResetRequest, driverOf, isTerminal, type RequestKind, type ResetRequest as DomainRequest } from '../domain/reset-request';
-import { checkNewPassword, effectiveMinLength, type AdPasswordPolicy, type PasswordPolicyConfig } from '../domain/password-policy';
+import { checkNewPassword, effectiveMinLength, type AdPasswordPolicy } from '../domain/password-policy';
 import type { CodeVerificationMethod } from '../domain/verification/code-method';
 import type { CodeChallenge, ManagerChallenge, UserVerificationMethods, VerificationContext, VerificationMethod } from '../domain/verification/verification-method';
 import type { VerificationMethodName } from '../domain/verification/method-name';
-import { remainingMethods, requiredMethodCount, type VerificationPolicy } from '../domain/verification/verification-policy';
+import { remainingMethods, requiredMethodCount } from '../domain/verification/verification-policy';
 import { smsNumberOf } from '../domain/verification/sms-method';
 import { ResetDeskError, isResetDeskError } from '../errors';
-import type { Logger } from '../log';
-import type { BotMetrics } from '../metrics';
-import { stepTokenMatches, type TransitionOptions, type Challenge, type ResetRequest as StoredRequest, type Store, type WritebackJob } from '../store';
-import type { CardLocation, CardMessenger, JobTarget, PeopleDirectory, WritebackPort } from './ports';
+import { stepTokenMatches, type TransitionOptions, type Challenge, type ResetRequest as StoredRequest, type Store } from '../store';
+import type { JobTarget } from './ports';
+import { challengeState, latestOpenChallenge, toCodeChallenge } from './challenge-records';
+import { cardForError, newMenuToken, startAgain } from './error-cards';
+import { finishJob, updateRequesterCard } from './job-results';
+import type { Actor, ClickOrigin, JobFinished, JourneyDeps } from './journey-deps';
 import { commitTransition, toAuditInput, toDomain } from './request-records';
 
-export interface Actor {
-  aadObjectId: string;
-  tenantId: string;
-}
-
-/** Where the clicked card lives, so it can be updated in place later. */
-export interface ClickOrigin {
-  activityId: string | undefined;
-  conversationId: string | undefined;
-}
-
-export interface JourneyConfig {
-  verificationPolicy: VerificationPolicy;
-  passwordPolicy: PasswordPolicyConfig;
-  approval: ApprovalConfig;
-  approverGroupId: string | undefined;
-  /** Where approval cards go: a Teams channel the bot is installed in. */
-  approverChannel: { channelId: string; serviceUrl: string } | undefined;
-  afterReset: { revokeSessions: boolean; notifyMail: boolean };
-  mailFrom: string | undefined;
-  jobTtlMs: number;
-  inspectTimeoutMs: number;
-  codeDigits: number;
-  /** Keys the manager's answer token; the same secret that peppers codes. */
-  pepper: Buffer;
-}
-
-export interface JourneyDeps {
-  store: Store;
-  people: PeopleDirectory;
-  writeback: WritebackPort;
-  messenger: CardMessenger;
-  methods: Partial<Record<VerificationMethodName, VerificationMethod | CodeVerificationMethod>>;
-  config: JourneyConfig;
-  now: () => Date;
-  logger: Logger;
-  metrics: BotMetrics;
-}
-
-export interface JobFinished {
-  job: WritebackJob;
-  outcome: 'succeeded' | 'failed' | 'expired';
-  code: string;
-  message: string;
-  inspect?: InspectReport;
-}
+export type { Actor, ClickOrigin, JobFinished, JourneyConfig, JourneyDeps } from './journey-deps';
 
 const PRIVILEGED_BECAUSE = 'The directory marks this account as privileged (a member of a protected admin group).';
 
@@ -105,7 +61,7 @@ export class SelfServiceJourney {
     try {
       return await this.menu(actor);
     } catch (err) {
-      return this.cardForError(err, 'message');
+      return cardForError(err, 'message', this.deps.logger);
     }
   }
 
@@ -121,7 +77,7 @@ export class SelfServiceJourney {
       return card;
     } catch (err) {
       this.deps.metrics.cardActions.inc({ verb: action.verb, outcome: isResetDeskError(err) ? err.code : 'error' });
-      return this.cardForError(err, action.verb);
+      return cardForError(err, action.verb, this.deps.logger);
     }
   }
 
@@ -166,16 +122,16 @@ export class SelfServiceJourney {
   // ---- starting a request ------------------------------------------------
 
   private async start(actor: Actor, kind: RequestKind, requestId: string, origin: ClickOrigin): Promise<AdaptiveCard> {
-    if (await this.store.getRequest(requestId)) return buildStepOverCard({ startAgain: this.startAgain() });
+    if (await this.store.getRequest(requestId)) return buildStepOverCard({ startAgain: startAgain() });
     const user = await this.deps.people.getUser(actor.aadObjectId);
     if (!user.onPremisesSyncEnabled || !user.onPremisesSecurityIdentifier || !user.onPremisesSamAccountName) {
       return buildMenuCard({ requestId: randomUUID(), stepToken: newMenuToken(), displayName: user.displayName ?? user.userPrincipalName, syncedFromOnPremises: false });
     }
     const target: JobTarget = { sid: user.onPremisesSecurityIdentifier };
     const report = await this.inspectOrExplain(target);
-    if (!report) return buildDirectoryUnreachableCard({ startAgain: this.startAgain() });
+    if (!report) return buildDirectoryUnreachableCard({ startAgain: startAgain() });
     if (!report.inScope) {
-      return buildFailureCard({ reason: 'Your account is not one I am allowed to manage.', nextStep: 'Please contact the IT helpdesk.', startAgain: this.startAgain() });
+      return buildFailureCard({ reason: 'Your account is not one I am allowed to manage.', nextStep: 'Please contact the IT helpdesk.', startAgain: startAgain() });
     }
     const now = this.deps.now();
     const subject = {
@@ -358,7 +314,7 @@ export class SelfServiceJourney {
         if (result.audit) await this.store.appendAudit(toAuditInput(result.audit));
         const failed = applyEvent(request, { type: 'verificationFailed', method: challenge.method, reasonCode: 'VERIFY_TOO_MANY_TRIES' }, this.deps.now());
         await commitTransition(this.store, row, failed, { options: { saveChallenge } });
-        return buildTooManyTriesCard({ startAgain: this.startAgain() });
+        return buildTooManyTriesCard({ startAgain: startAgain() });
       }
       case 'retry':
       case 'expired': {
@@ -420,12 +376,12 @@ export class SelfServiceJourney {
     const owner = { tenantId: row.tenantId, aadObjectId: driverOf(request).id };
     if (result.outcome === 'passed') {
       const next = await this.methodPassed(row, 'manager');
-      await this.updateRequesterCard(row, owner, next);
+      await updateRequesterCard(this.deps, row, owner, next);
       return buildManagerAnsweredCard({ requesterName: request.subject.displayName, decision: 'confirmed' });
     }
     await commitTransition(this.store, row, applyEvent(request, { type: 'verificationFailed', method: 'manager', reasonCode: 'VERIFY_MANAGER_REFUSED' }, this.deps.now()));
     const managerName = (await this.deps.people.getManager(request.ownerAadId).catch(() => null))?.displayName ?? 'Your manager';
-    await this.updateRequesterCard(row, owner, buildManagerRefusedCard({ managerName }));
+    await updateRequesterCard(this.deps, row, owner, buildManagerRefusedCard({ managerName }));
     return buildManagerAnsweredCard({ requesterName: request.subject.displayName, decision: 'refused' });
   }
 
@@ -517,13 +473,13 @@ export class SelfServiceJourney {
     const request = toDomain(row);
     const failed = applyEvent(request, { type: 'failed', code: 'DIRECTORY_UNREACHABLE', message: 'The on-premises directory cannot be reached right now.' }, this.deps.now());
     await commitTransition(this.store, row, failed);
-    return buildDirectoryUnreachableCard({ startAgain: this.startAgain() });
+    return buildDirectoryUnreachableCard({ startAgain: startAgain() });
   }
 
   private async cancel(actor: Actor, requestId: string, stepToken: string): Promise<AdaptiveCard> {
     const row = await this.authorize(actor, requestId, stepToken);
     await commitTransition(this.store, row, applyEvent(toDomain(row), { type: 'cancelled', by: driverOf(toDomain(row)) }, this.deps.now()));
-    return buildCancelledCard({ startAgain: this.startAgain() });
+    return buildCancelledCard({ startAgain: startAgain() });
   }
 
   // ---- approvals -------------------------------------------------------------
@@ -588,8 +544,8 @@ export class SelfServiceJourney {
       : { type: 'denied' as const, by: actor.aadObjectId };
     const moved = await commitTransition(this.store, row, applyEvent(request, event, now), { options: { recordApproval: { requestId, approverAadId: actor.aadObjectId, decision } } });
     const owner = { tenantId: row.tenantId, aadObjectId: driverOf(request).id };
-    const next = decision === 'approved' ? await this.nextStepCard(moved.row, moved.stepToken!, undefined) : buildApprovalDeniedCard({ startAgain: this.startAgain() });
-    await this.updateRequesterCard(row, owner, next);
+    const next = decision === 'approved' ? await this.nextStepCard(moved.row, moved.stepToken!, undefined) : buildApprovalDeniedCard({ startAgain: startAgain() });
+    await updateRequesterCard(this.deps, row, owner, next);
     const approver = await this.deps.people.getUser(actor.aadObjectId).catch(() => null);
     return buildApprovalResolvedCard({
       requester: { displayName: request.subject.displayName, account: request.subject.upn },
@@ -605,135 +561,14 @@ export class SelfServiceJourney {
 
   /** A writeback job ended (on any replica): move the request and update the person's card in place. */
   async onJobFinished(event: JobFinished): Promise<void> {
-    if (!event.job.requestId) return;
-    let row = await this.store.getRequest(event.job.requestId);
-    if (!row || isTerminal(row.state)) return;
-    const now = this.deps.now();
-    if (event.outcome === 'expired') {
-      if (row.state !== 'queued') return;
-      await commitTransition(this.store, row, applyEvent(toDomain(row), { type: 'jobExpired' }, now));
-      await this.updateRequesterCard(row, null, buildRequestExpiredCard({ startAgain: this.startAgain() }));
-      return;
-    }
-    const agentId = event.job.leaseOwner ?? 'agent';
-    if (row.state === 'queued') {
-      row = (await commitTransition(this.store, row, applyEvent(toDomain(row), { type: 'leased', agentId }, now), { keepToken: true })).row;
-    }
-    if (row.state !== 'applying') return;
-    const request = toDomain(row);
-    if (event.outcome === 'failed') {
-      await commitTransition(this.store, row, applyEvent(request, { type: 'failed', code: event.code, message: event.message, agentId }, now));
-      this.deps.metrics.requestTransitions.inc({ kind: row.kind, state: 'failed' });
-      await this.updateRequesterCard(row, null, buildFailureCard({ reason: event.message, nextStep: nextStepFor(event.code), startAgain: this.startAgain() }));
-      return;
-    }
-    await commitTransition(this.store, row, applyEvent(request, { type: 'succeeded', agentId }, now));
-    this.deps.metrics.requestTransitions.inc({ kind: row.kind, state: 'succeeded' });
-    let card: AdaptiveCard;
-    if (row.kind === 'status') {
-      const r = event.inspect;
-      card = buildStatusCard({
-        accountName: request.subject.samAccountName,
-        status: r ? { state: 'known', locked: r.locked, disabled: r.disabled, passwordExpired: false, passwordExpiresAt: r.passwordExpiresAt ? new Date(r.passwordExpiresAt) : null } : { state: 'pending' },
-        checkedAt: now,
-      });
-    } else if (row.kind === 'unlock') {
-      card = buildAccountUnlockedCard();
-    } else {
-      const revoked = await this.afterPasswordChanged(request);
-      card = buildPasswordChangedCard({ signedOutEverywhere: revoked });
-    }
-    await this.updateRequesterCard(row, null, card);
-  }
-
-  /** Optional follow-ups; a failure here is logged and never undoes the reset. */
-  private async afterPasswordChanged(request: DomainRequest): Promise<boolean> {
-    let revoked = false;
-    if (this.deps.config.afterReset.revokeSessions) {
-      try {
-        await this.deps.people.revokeSignInSessions(request.ownerAadId);
-        revoked = true;
-        await this.store.appendAudit({ actor: { kind: 'system', id: 'after-reset' }, action: 'sessions.revoked', requestId: request.id });
-      } catch (err) {
-        this.deps.logger.warn({ err: { code: isResetDeskError(err) ? err.code : 'UNKNOWN' }, requestId: request.id }, 'could not revoke sign-in sessions');
-      }
-    }
-    if (this.deps.config.afterReset.notifyMail && this.deps.config.mailFrom) {
-      try {
-        const user = await this.deps.people.getUser(request.ownerAadId);
-        const to = user.mail ?? user.userPrincipalName;
-        await this.deps.people.sendMail(this.deps.config.mailFrom, to, 'Your password was changed', {
-          contentType: 'text',
-          content: `Hello ${request.subject.displayName},\n\nThe password of your account ${request.subject.samAccountName} was just changed through ResetDesk in Microsoft Teams.\n\nIf this wasn't you, call the IT helpdesk at once.`,
-        });
-      } catch (err) {
-        this.deps.logger.warn({ err: { code: isResetDeskError(err) ? err.code : 'UNKNOWN' }, requestId: request.id }, 'could not send the notification mail');
-      }
-    }
-    return revoked;
-  }
-
-  private async updateRequesterCard(row: StoredRequest, who: { tenantId: string; aadObjectId: string } | null, card: AdaptiveCard): Promise<void> {
-    if (!row.cardActivityId) return;
-    const owner = who ?? { tenantId: row.tenantId, aadObjectId: row.requestedBy ?? row.ownerAadId };
-    const at: CardLocation = { ...owner, activityId: row.cardActivityId };
-    try {
-      await this.deps.messenger.updateCard(at, card);
-    } catch (err) {
-      this.deps.logger.warn({ err: { code: isResetDeskError(err) ? err.code : 'UNKNOWN' }, requestId: row.id }, 'could not update the card in place');
-    }
-  }
-
-  // ---- errors -----------------------------------------------------------------
-
-  private startAgain(): { requestId: string; stepToken: string } {
-    return { requestId: randomUUID(), stepToken: newMenuToken() };
-  }
-
-  private cardForError(err: unknown, verb: string): AdaptiveCard {
-    if (isResetDeskError(err)) {
-      switch (err.code) {
-        case 'STEP_OVER':
-        case 'STORE_VERSION_CONFLICT':
-        case 'STORE_CHALLENGE_CLOSED':
-        case 'REQUEST_ILLEGAL_TRANSITION':
-        case 'VERIFY_CHALLENGE_MISMATCH':
-          return buildStepOverCard({ startAgain: this.startAgain() });
-        case 'REQUEST_NOT_YOURS':
-        case 'APPROVAL_NOT_APPROVER':
-        case 'APPROVAL_SELF':
-          return buildNotAllowedCard();
-        case 'REQUEST_EXPIRED':
-        case 'REQUEST_STEP_EXPIRED':
-        case 'APPROVAL_EXPIRED':
-          return buildRequestExpiredCard({ startAgain: this.startAgain() });
-        default:
-          // Typed errors carry messages written for users (Graph busy, delivery failed, ...).
-          this.deps.logger.warn({ code: err.code, verb }, 'card action refused');
-          return buildFailureCard({ reason: err.message, startAgain: this.startAgain() });
-      }
-    }
-    this.deps.logger.error({ verb, err: { name: (err as Error)?.name } }, 'card action failed');
-    return buildFailureCard({ reason: 'Something went wrong on our side.', nextStep: 'Please try again in a minute.', startAgain: this.startAgain() });
+    await finishJob(this.deps, event);
   }
 }
 
 // ---- helpers ---------------------------------------------------------------------
 
-/** Menu buttons start a request of one's own; the id they carry is what makes a double tap harmless, the token is decoration. */
-function newMenuToken(): string {
-  return randomUUID().replace(/-/g, '');
-}
-
 function stepIssued(request: DomainRequest) {
   return { action: 'request.step_issued', actor: driverOf(request), requestId: request.id, details: { state: request.state } };
-}
-
-function latestOpenChallenge(challenges: Challenge[], methods: Array<Challenge['method']>): Challenge {
-  const open = challenges.filter((c) => (c.status === 'pending' || c.status === 'expired') && methods.includes(c.method));
-  const latest = open[open.length - 1];
-  if (!latest) throw new ResetDeskError('STEP_OVER', 'This step is over.');
-  return latest;
 }
 
 function safeEqual(a: string, b: string): boolean {
@@ -742,34 +577,7 @@ function safeEqual(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-function toCodeChallenge(c: Challenge): CodeChallenge {
-  if ((c.method !== 'email' && c.method !== 'sms') || !c.codeHash || !c.codeSalt) throw new ResetDeskError('STEP_OVER', 'This step is over.');
-  return {
-    id: c.id, requestId: c.requestId, method: c.method, status: c.status, createdAt: c.createdAt, expiresAt: c.expiresAt,
-    maskedTarget: c.maskedTarget ?? '', digits: c.digits ?? 6, codeSalt: c.codeSalt, codeHash: c.codeHash,
-    attempts: c.attempts, maxAttempts: c.maxAttempts, sendCount: c.sendCount, lastSentAt: c.lastSentAt ?? c.createdAt,
-  };
-}
-
-function challengeState(c: CodeChallenge) {
-  return { status: c.status, attempts: c.attempts, codeHash: c.codeHash, codeSalt: c.codeSalt, expiresAt: c.expiresAt, sendCount: c.sendCount, lastSentAt: c.lastSentAt };
-}
-
 function adPolicyOf(report: InspectReport | undefined): AdPasswordPolicy | undefined {
   return report?.policy ? { minLength: report.policy.minLength, complexity: report.policy.complexity, historyLength: report.policy.historyLength } : undefined;
 }
 
-function nextStepFor(code: string): string {
-  switch (code) {
-    case 'AGENT_POLICY_VIOLATION':
-      return 'Start again and choose a different password (AD also refuses recently used ones).';
-    case 'AGENT_DIRECTORY_UNAVAILABLE':
-      return 'Nothing was changed. Please try again in a few minutes.';
-    case 'AGENT_PROTECTED_ACCOUNT':
-    case 'AGENT_OUT_OF_SCOPE':
-    case 'AGENT_NOT_PERMITTED':
-      return 'Please contact the IT helpdesk.';
-    default:
-      return 'Please try again, or contact the IT helpdesk.';
-  }
-}

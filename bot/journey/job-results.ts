@@ -1,0 +1,96 @@
+// The end of a request: a writeback job finished (on any replica), so the
+// request moves to its last state and the person's card is updated in place,
+// followed by the optional after-reset steps (sign-out everywhere, a notice).
+import {
+  buildAccountUnlockedCard, buildFailureCard, buildPasswordChangedCard, buildRequestExpiredCard, buildStatusCard, type AdaptiveCard,
+} from '../../cards';
+import { applyEvent, isTerminal, type ResetRequest as DomainRequest } from '../domain/reset-request';
+import { isResetDeskError } from '../errors';
+import type { ResetRequest as StoredRequest } from '../store';
+import { nextStepFor, startAgain } from './error-cards';
+import type { JobFinished, JourneyDeps } from './journey-deps';
+import type { CardLocation } from './ports';
+import { commitTransition, toDomain } from './request-records';
+
+/** A writeback job ended: move the request and update the person's card in place. */
+export async function finishJob(deps: JourneyDeps, event: JobFinished): Promise<void> {
+  const store = deps.store;
+  if (!event.job.requestId) return;
+  let row = await store.getRequest(event.job.requestId);
+  if (!row || isTerminal(row.state)) return;
+  const now = deps.now();
+  if (event.outcome === 'expired') {
+    if (row.state !== 'queued') return;
+    await commitTransition(store, row, applyEvent(toDomain(row), { type: 'jobExpired' }, now));
+    await updateRequesterCard(deps, row, null, buildRequestExpiredCard({ startAgain: startAgain() }));
+    return;
+  }
+  const agentId = event.job.leaseOwner ?? 'agent';
+  if (row.state === 'queued') {
+    row = (await commitTransition(store, row, applyEvent(toDomain(row), { type: 'leased', agentId }, now), { keepToken: true })).row;
+  }
+  if (row.state !== 'applying') return;
+  const request = toDomain(row);
+  if (event.outcome === 'failed') {
+    await commitTransition(store, row, applyEvent(request, { type: 'failed', code: event.code, message: event.message, agentId }, now));
+    deps.metrics.requestTransitions.inc({ kind: row.kind, state: 'failed' });
+    await updateRequesterCard(deps, row, null, buildFailureCard({ reason: event.message, nextStep: nextStepFor(event.code), startAgain: startAgain() }));
+    return;
+  }
+  await commitTransition(store, row, applyEvent(request, { type: 'succeeded', agentId }, now));
+  deps.metrics.requestTransitions.inc({ kind: row.kind, state: 'succeeded' });
+  let card: AdaptiveCard;
+  if (row.kind === 'status') {
+    const r = event.inspect;
+    card = buildStatusCard({
+      accountName: request.subject.samAccountName,
+      status: r ? { state: 'known', locked: r.locked, disabled: r.disabled, passwordExpired: false, passwordExpiresAt: r.passwordExpiresAt ? new Date(r.passwordExpiresAt) : null } : { state: 'pending' },
+      checkedAt: now,
+    });
+  } else if (row.kind === 'unlock') {
+    card = buildAccountUnlockedCard();
+  } else {
+    const revoked = await afterPasswordChanged(deps, request);
+    card = buildPasswordChangedCard({ signedOutEverywhere: revoked });
+  }
+  await updateRequesterCard(deps, row, null, card);
+}
+
+/** Optional follow-ups; a failure here is logged and never undoes the reset. */
+async function afterPasswordChanged(deps: JourneyDeps, request: DomainRequest): Promise<boolean> {
+  let revoked = false;
+  if (deps.config.afterReset.revokeSessions) {
+    try {
+      await deps.people.revokeSignInSessions(request.ownerAadId);
+      revoked = true;
+      await deps.store.appendAudit({ actor: { kind: 'system', id: 'after-reset' }, action: 'sessions.revoked', requestId: request.id });
+    } catch (err) {
+      deps.logger.warn({ err: { code: isResetDeskError(err) ? err.code : 'UNKNOWN' }, requestId: request.id }, 'could not revoke sign-in sessions');
+    }
+  }
+  if (deps.config.afterReset.notifyMail && deps.config.mailFrom) {
+    try {
+      const user = await deps.people.getUser(request.ownerAadId);
+      const to = user.mail ?? user.userPrincipalName;
+      await deps.people.sendMail(deps.config.mailFrom, to, 'Your password was changed', {
+        contentType: 'text',
+        content: `Hello ${request.subject.displayName},\n\nThe password of your account ${request.subject.samAccountName} was just changed through ResetDesk in Microsoft Teams.\n\nIf this wasn't you, call the IT helpdesk at once.`,
+      });
+    } catch (err) {
+      deps.logger.warn({ err: { code: isResetDeskError(err) ? err.code : 'UNKNOWN' }, requestId: request.id }, 'could not send the notification mail');
+    }
+  }
+  return revoked;
+}
+
+/** Updates the card the request started from, in place; a failure is logged, never thrown. */
+export async function updateRequesterCard(deps: JourneyDeps, row: StoredRequest, who: { tenantId: string; aadObjectId: string } | null, card: AdaptiveCard): Promise<void> {
+  if (!row.cardActivityId) return;
+  const owner = who ?? { tenantId: row.tenantId, aadObjectId: row.requestedBy ?? row.ownerAadId };
+  const at: CardLocation = { ...owner, activityId: row.cardActivityId };
+  try {
+    await deps.messenger.updateCard(at, card);
+  } catch (err) {
+    deps.logger.warn({ err: { code: isResetDeskError(err) ? err.code : 'UNKNOWN' }, requestId: row.id }, 'could not update the card in place');
+  }
+}

@@ -1,0 +1,60 @@
+// What the journey is given and what it is told: its collaborators and
+// settings, who acts, where a clicked card lives, and a finished writeback job.
+import type { InspectReport } from '../../agent/protocol';
+import type { ApprovalConfig } from '../domain/approval-policy';
+import type { PasswordPolicyConfig } from '../domain/password-policy';
+import type { CodeVerificationMethod } from '../domain/verification/code-method';
+import type { VerificationMethod } from '../domain/verification/verification-method';
+import type { VerificationMethodName } from '../domain/verification/method-name';
+import type { VerificationPolicy } from '../domain/verification/verification-policy';
+import type { Logger } from '../log';
+import type { BotMetrics } from '../metrics';
+import type { Store, WritebackJob } from '../store';
+import type { CardMessenger, PeopleDirectory, WritebackPort } from './ports';
+
+export interface Actor {
+  aadObjectId: string;
+  tenantId: string;
+}
+
+/** Where the clicked card lives, so it can be updated in place later. */
+export interface ClickOrigin {
+  activityId: string | undefined;
+  conversationId: string | undefined;
+}
+
+export interface JourneyConfig {
+  verificationPolicy: VerificationPolicy;
+  passwordPolicy: PasswordPolicyConfig;
+  approval: ApprovalConfig;
+  approverGroupId: string | undefined;
+  /** Where approval cards go: a Teams channel the bot is installed in. */
+  approverChannel: { channelId: string; serviceUrl: string } | undefined;
+  afterReset: { revokeSessions: boolean; notifyMail: boolean };
+  mailFrom: string | undefined;
+  jobTtlMs: number;
+  inspectTimeoutMs: number;
+  codeDigits: number;
+  /** Keys the manager's answer token; the same secret that peppers codes. */
+  pepper: Buffer;
+}
+
+export interface JourneyDeps {
+  store: Store;
+  people: PeopleDirectory;
+  writeback: WritebackPort;
+  messenger: CardMessenger;
+  methods: Partial<Record<VerificationMethodName, VerificationMethod | CodeVerificationMethod>>;
+  config: JourneyConfig;
+  now: () => Date;
+  logger: Logger;
+  metrics: BotMetrics;
+}
+
+export interface JobFinished {
+  job: WritebackJob;
+  outcome: 'succeeded' | 'failed' | 'expired';
+  code: string;
+  message: string;
+  inspect?: InspectReport;
+}
