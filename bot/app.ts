@@ -54,6 +54,9 @@ export interface App {
   close(): Promise<void>;
 }
 
+// Requests nobody finished are closed this long after their deadline at most.
+const OVERDUE_SWEEP_MS = 30_000;
+
 export async function createApp(config: BotConfig, parts: AppParts): Promise<App> {
   const logger = parts.logger ?? createLogger({ level: config.logLevel });
   const now = parts.now ?? (() => new Date());
@@ -154,6 +157,7 @@ export async function createApp(config: BotConfig, parts: AppParts): Promise<App
     routes: writeback.routes ?? [],
   });
 
+  let overdueSweep: NodeJS.Timeout | undefined;
   return {
     server,
     store,
@@ -162,10 +166,16 @@ export async function createApp(config: BotConfig, parts: AppParts): Promise<App
     async listen() {
       const address = await listen(server, config.port, config.host);
       await writeback.start?.();
+      overdueSweep ??= setInterval(() => {
+        journey!.expireOverdueRequests().catch((err: unknown) => logger.warn({ err: { name: (err as Error)?.name } }, 'overdue request sweep failed; will retry'));
+      }, OVERDUE_SWEEP_MS);
+      overdueSweep.unref();
       logger.info({ port: address.port }, 'ResetDesk bot service listening');
       return address;
     },
     async close() {
+      if (overdueSweep) clearInterval(overdueSweep);
+      overdueSweep = undefined;
       await writeback.stop?.();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       if (ownsStore) await store.close();

@@ -27,6 +27,7 @@ import { challengeState, latestOpenChallenge, toCodeChallenge } from './challeng
 import { cardForError, newMenuToken, startAgain } from './error-cards';
 import { finishJob, updateRequesterCard } from './job-results';
 import type { Actor, ClickOrigin, JobFinished, JourneyDeps } from './journey-deps';
+import { expireOverdueRequests } from './overdue-requests';
 import { commitTransition, toAuditInput, toDomain } from './request-records';
 
 export type { Actor, ClickOrigin, JobFinished, JourneyConfig, JourneyDeps } from './journey-deps';
@@ -562,6 +563,11 @@ export class SelfServiceJourney {
   /** A writeback job ended (on any replica): move the request and update the person's card in place. */
   async onJobFinished(event: JobFinished): Promise<void> {
     await finishJob(this.deps, event);
+  }
+
+  /** Closes requests left waiting on a person past their deadline; returns how many. */
+  expireOverdueRequests(): Promise<number> {
+    return expireOverdueRequests(this.deps);
   }
 }
 

@@ -202,6 +202,16 @@ CREATE TRIGGER audit_head_no_delete BEFORE DELETE OR TRUNCATE ON audit_head
   FOR EACH STATEMENT EXECUTE FUNCTION audit_log_refuse_change();
 `,
   },
+  {
+    version: 5,
+    name: 'overdue requests found by deadline',
+    // The sweep that expires requests nobody finished looks only at requests
+    // still waiting on a person; finished ones pile up and must not be read.
+    sql: `
+CREATE INDEX reset_requests_waiting_deadline ON reset_requests (expires_at)
+  WHERE state IN ('started','verifying','verified','awaiting_approval','approved');
+`,
+  },
 ];
 
 export interface MigrationReport {

@@ -64,6 +64,7 @@ export async function openStore(options: OpenStoreOptions = {}): Promise<Store> 
     createRequest: (input, entry) => requests.createRequest(ctx, input, entry),
     getRequest: (id) => requests.getRequest(db, id),
     listRequestsByOwner: (tenantId, ownerAadId, o) => requests.listRequestsByOwner(ctx, tenantId, ownerAadId, o?.openOnly ?? false),
+    listOverdueRequests: (limit) => requests.listOverdueRequests(ctx, limit),
     transitionRequest: (id, version, patch, entry, o) => requests.transitionRequest(ctx, id, version, patch, entry, o),
     transitionFrom: (current, patch, entry, o) => requests.transitionFrom(ctx, current, patch, entry, o),
     getRequestWithChallenges: (id) => requests.getRequestWithChallenges(db, id),

@@ -9,7 +9,7 @@ import { insertJobInTx, validateNewJob } from './jobs';
 import { hashStepToken } from './secret-hash';
 import { iso, jsonParam, toChallenge, toRequest } from './rows';
 import type { AuditEntryInput, Challenge, NewResetRequest, RequestPatch, ResetRequest, TransitionOptions } from './types';
-import { newApprovalSchema, newRequestSchema, isUuid, parseInput, requestPatchSchema } from './validation';
+import { newApprovalSchema, newRequestSchema, isUuid, overdueLimitSchema, parseInput, requestPatchSchema } from './validation';
 
 const FINISHED_STATES = ['denied', 'expired', 'succeeded', 'failed', 'closed'];
 
@@ -62,6 +62,20 @@ export async function listRequestsByOwner(ctx: StoreContext, tenantId: string, o
      WHERE tenant_id = $1 AND owner_aad_id = $2 AND (NOT $3::boolean OR NOT (state = ANY($4::text[])))
      ORDER BY created_at DESC, id LIMIT 100`,
     [tenantId, ownerAadId, openOnly, FINISHED_STATES],
+  );
+  return rows.map(toRequest);
+}
+
+// States in which a request waits on a person; past its deadline it is swept.
+// (Queued and applying requests end with their job, which has a deadline of its own.)
+const WAITING_ON_A_PERSON = ['started', 'verifying', 'verified', 'awaiting_approval', 'approved'];
+
+/** Requests still waiting on a person after their deadline, oldest deadline first. */
+export async function listOverdueRequests(ctx: StoreContext, limit: number): Promise<ResetRequest[]> {
+  const n = parseInput(overdueLimitSchema, limit, 'overdue request limit');
+  const rows = await ctx.db.query(
+    `SELECT * FROM reset_requests WHERE state = ANY($1::text[]) AND expires_at <= $2::timestamptz ORDER BY expires_at, id LIMIT $3`,
+    [WAITING_ON_A_PERSON, iso(ctx.now()), n],
   );
   return rows.map(toRequest);
 }

@@ -96,6 +96,22 @@ describe.each(ENGINES)('the store on %s', (engine: StoreEngineKind) => {
   });
 
   describe('reset requests', () => {
+    it('overdue requests are those still waiting on a person past their deadline, oldest deadline first', async () => {
+      // Earlier tests' requests all fall due too; only these are looked at.
+      const soon = await created(store, { state: 'verifying', expiresAt: minutesFromNow(1) });
+      const sooner = await created(store, { state: 'awaiting_approval', expiresAt: minutesFromNow(0.5) });
+      const queued = await created(store, { state: 'queued', expiresAt: minutesFromNow(1) });
+      const done = await created(store, { state: 'succeeded', expiresAt: minutesFromNow(1) });
+      const later = await created(store, { state: 'verifying', expiresAt: minutesFromNow(600) });
+      const mine = [soon.id, sooner.id, queued.id, done.id, later.id];
+      const overdueNow = async () => (await store.listOverdueRequests(1000)).map((r) => r.id).filter((id) => mine.includes(id));
+      expect(await overdueNow()).toEqual([]);
+      clock.advance(2 * 60_000);
+      expect(await overdueNow()).toEqual([sooner.id, soon.id]);
+      await expect(store.listOverdueRequests(0)).rejects.toMatchObject({ code: 'STORE_INVALID_INPUT' });
+      await expect(store.listOverdueRequests(5000)).rejects.toMatchObject({ code: 'STORE_INVALID_INPUT' });
+    });
+
     it('a new request is stored with version 1, its step token only as a hash, and its creation audited', async () => {
       const r = await created(store, { stepToken: CANARY_STEP_TOKEN, conversationId: 'a:1', cardActivityId: 'act-1' });
       expect(r).toMatchObject({ state: 'started', version: 1, requestedBy: null, privileged: false, methodsPassed: [], subject: SUBJECT });

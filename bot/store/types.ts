@@ -300,6 +300,8 @@ export interface Store {
   createRequest(input: NewResetRequest, audit: AuditEntryInput): Promise<ResetRequest>;
   getRequest(id: string): Promise<ResetRequest | null>;
   listRequestsByOwner(tenantId: string, ownerAadId: string, opts?: { openOnly?: boolean }): Promise<ResetRequest[]>;
+  /** Requests waiting on a person (to verify, approve or type a password) past their deadline, oldest first, at most `limit`. */
+  listOverdueRequests(limit: number): Promise<ResetRequest[]>;
   /**
    * Applies `patch` only if the row is still at `expectedVersion`, and appends
    * `audit` in the same transaction. Throws ResetDeskError STORE_NOT_FOUND or

@@ -104,6 +104,7 @@ export const jobCompletionSchema = z.object({
   result: safeResult,
   inspectReport: jsonObject.optional(),
 }).strict();
+export const overdueLimitSchema = z.number().int().min(1).max(1000);
 export const deliveryClaimSchema = z.object({ claimMs: z.number().int().min(1000).max(3_600_000), limit: z.number().int().min(1).max(1000) }).strict();
 
 const PRIVATE_JWK_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];

@@ -151,6 +151,64 @@ describe.each(testEngines())('privileged accounts, changes and follow-ups on %s'
       await world.restartAgent();
     }
   });
+
+  test('a request left at the code step is closed after its deadline, audited, the card says so, and a late code changes nothing', async () => {
+    const { graph } = await world.person('ov');
+    const client = world.bot.client(graph);
+    const menu = await client.say('hi');
+    const choose = await client.click(menu.card, 'menu.reset', {}, menu.activityId);
+    const codeCard = await client.click(choose.card!, 'verify.chooseMethod', { method: 'email' }, menu.activityId);
+    const code = codeMailedTo(world.bot, graph.emailMethods![0]!);
+    const [open] = await world.bot.app.store.listRequestsByOwner(world.bot.graph.tenantId, graph.id);
+    expect(await world.bot.app.journey.expireOverdueRequests()).toBe(0);
+    offsetMs += 61 * 60_000;
+    try {
+      expect(await world.bot.app.journey.expireOverdueRequests()).toBeGreaterThanOrEqual(1);
+      expect(cardText(await updatedCard(menu.activityId, /expired/i))).toMatch(/start again|start over/i);
+      expect(await world.bot.app.store.getRequest(open!.id)).toMatchObject({ state: 'closed', resultCode: 'REQUEST_TIMED_OUT' });
+      expect((await world.bot.app.store.listAudit({ requestId: open!.id })).map((e) => e.action)).toContain('request.timed_out');
+      const late = await client.click(codeCard.card!, 'verify.submitCode', { code }, menu.activityId);
+      expect(cardText(late.card)).toMatch(/step is over|expired/i);
+      expect(await world.bot.app.store.getRequest(open!.id)).toMatchObject({ state: 'closed' });
+    } finally {
+      offsetMs = 0;
+    }
+  });
+
+  test('an approval nobody answers expires: the requester is told, and a late approval changes nothing', async () => {
+    const account = await createUser(world.dir, world.admin, `pq${Date.now().toString(36).slice(-6)}`, world.dir.staffOu);
+    await addMember(world.admin, `CN=Domain Admins,CN=Users,${world.dir.dc.baseDn}`, account.dn);
+    const graph = await world.twinOf(account, { displayName: 'Quinn Admin' });
+    const approver = fakeUser({ displayName: 'Late Approver', onPremisesSyncEnabled: null, onPremisesSecurityIdentifier: null });
+    world.bot.graph.addUser(approver);
+    world.bot.graph.addGroup({ id: APPROVERS, members: [approver.id] });
+
+    const client = world.bot.client(graph);
+    const menu = await client.say('reset');
+    const choose = await client.click(menu.card, 'menu.reset', {}, menu.activityId);
+    const emailCard = await client.click(choose.card!, 'verify.chooseMethod', { method: 'email' }, menu.activityId);
+    const second = await client.click(emailCard.card!, 'verify.submitCode', { code: codeMailedTo(world.bot, graph.emailMethods![0]!) }, menu.activityId);
+    const smsCard = await client.click(second.card!, 'verify.chooseMethod', { method: 'sms' }, menu.activityId);
+    const waiting = await client.click(smsCard.card!, 'verify.submitCode', { code: codeTextedTo(world.bot, graph.phoneMethods![0]!.number.replace(/\s/g, '')) }, menu.activityId);
+    expect(cardText(waiting.card)).toMatch(/approv/i);
+    const posted = await world.bot.connector.waitFor((a) => a.method === 'POST' && a.conversationId === CHANNEL && /Quinn Admin/.test(cardText(cardOf(a))));
+    const [request] = await world.bot.app.store.listRequestsByOwner(world.bot.graph.tenantId, graph.id);
+    expect(request).toMatchObject({ state: 'awaiting_approval' });
+
+    offsetMs += 31 * 60_000;
+    try {
+      expect(await world.bot.app.journey.expireOverdueRequests()).toBeGreaterThanOrEqual(1);
+      await updatedCard(menu.activityId, /expired/i);
+      expect(await world.bot.app.store.getRequest(request!.id)).toMatchObject({ state: 'expired', resultCode: 'APPROVAL_EXPIRED' });
+      expect((await world.bot.app.store.listAudit({ requestId: request!.id })).map((e) => e.action)).toContain('approval.expired');
+      const late = await world.bot.client(approver, { channelId: CHANNEL }).click(cardOf(posted)!, 'approval.approve', {}, posted.assignedId);
+      expect(cardText(late.card)).not.toMatch(/Approved by/i);
+      expect(await world.bot.app.store.getRequest(request!.id)).toMatchObject({ state: 'expired' });
+      expect(await world.bot.app.store.listJobsForRequest(request!.id)).toEqual([]);
+    } finally {
+      offsetMs = 0;
+    }
+  });
 });
 
 describe('when no agent is alive', () => {
