@@ -2,19 +2,18 @@
 // in a single search that also asks the DC about protected-group membership.
 // These tests hold that read to the same answers as the step-by-step one.
 import type { Client } from 'ldapts';
-import { createDirectory, type AboutToWrite, type Directory } from '../../agent/directory';
-import { adminClient, addMember, createUser, newPassword, sidToString, testDirectory, type TestAccount, type TestDirectory } from '../support/test-directory';
-import { agentConfigFor, capturingLogger } from './agent-test-config';
+import type { AboutToWrite, Directory } from '../../agent/directory';
+import { addMember, newPassword, sidToString, type TestAccount, type TestDirectory } from '../support/test-directory';
+import { useAgentDirectory } from './agent-test-config';
 
+const world = useAgentDirectory();
 let dir: TestDirectory;
 let admin: Client;
 let agent: Directory;
-const logs = capturingLogger();
-let seq = 0;
+beforeAll(() => ({ dir, admin, agent } = world));
 
 async function freshUser(ou?: string): Promise<TestAccount & { sid: string; guid: string }> {
-  seq += 1;
-  const account = await createUser(dir, admin, `read${seq}-${Date.now().toString(36)}`, ou ?? dir.staffOu);
+  const account = await world.freshUser('read', ou);
   // Found by name (a subtree search), so the SID and GUID read paths are not checked against themselves.
   const found = await agent.find({ samAccountName: account.sAMAccountName });
   return { ...account, sid: found.sid, guid: found.guid };
@@ -23,17 +22,6 @@ async function freshUser(ou?: string): Promise<TestAccount & { sid: string; guid
 async function versionOf(account: TestAccount): Promise<number> {
   return (await agent.passwordVersion({ samAccountName: account.sAMAccountName })).version;
 }
-
-beforeAll(async () => {
-  dir = await testDirectory();
-  admin = await adminClient(dir);
-  agent = createDirectory(agentConfigFor(dir, dir.service), { logger: logs.logger });
-});
-
-afterAll(async () => {
-  await agent.close();
-  await admin.unbind();
-});
 
 test('an account named by SID or GUID is reset, and the version read by SID matches the one read by name', async () => {
   const user = await freshUser();

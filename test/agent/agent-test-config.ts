@@ -7,7 +7,9 @@ import type { Logger } from '../../bot/log';
 import { capturedLogger } from '../support/failures';
 import type { AgentConfig } from '../../agent/config';
 import { Secret } from '../../agent/secret';
-import type { TestAccount, TestDirectory } from '../support/test-directory';
+import type { Client } from 'ldapts';
+import { createDirectory, type Directory } from '../../agent/directory';
+import { adminClient, createUser, testDirectory, type TestAccount, type TestDirectory } from '../support/test-directory';
 
 export function agentConfigFor(dir: TestDirectory, account: Pick<TestAccount, 'userPrincipalName' | 'password'>, overrides: Partial<AgentConfig> = {}): AgentConfig {
   return {
@@ -50,4 +52,41 @@ export async function writeAgentConfigFile(dir: TestDirectory, account: Pick<Tes
 /** A logger whose every line is kept, so tests can prove no secret was logged. */
 export function capturingLogger(): { logger: Logger; lines: string[] } {
   return capturedLogger({ level: 'debug', name: 'agent-test' });
+}
+
+export interface AgentDirectoryWorld {
+  dir: TestDirectory;
+  /** A connection as the domain administrator, for setting the scene. */
+  admin: Client;
+  /** The agent's own directory code, bound as the least-privileged service account. */
+  agent: Directory;
+  logs: { logger: Logger; lines: string[] };
+  /** A new user in `ou` (the managed staff OU by default), its name unique in this run, with `extra` attributes. */
+  freshUser(prefix: string, ou?: string, extra?: Record<string, string>): Promise<TestAccount>;
+}
+
+/**
+ * The setting every agent test file shares: the run's DC, an admin
+ * connection and the agent's directory, opened before the file's tests and
+ * closed after them. The fields are filled in by the time a test runs.
+ */
+export function useAgentDirectory(): AgentDirectoryWorld {
+  let seq = 0;
+  const world = {
+    logs: capturingLogger(),
+    async freshUser(prefix: string, ou?: string, extra: Record<string, string> = {}): Promise<TestAccount> {
+      seq += 1;
+      return createUser(world.dir, world.admin, `${prefix}${seq}-${Date.now().toString(36)}`, ou ?? world.dir.staffOu, extra);
+    },
+  } as AgentDirectoryWorld;
+  beforeAll(async () => {
+    world.dir = await testDirectory();
+    world.admin = await adminClient(world.dir);
+    world.agent = createDirectory(agentConfigFor(world.dir, world.dir.service), { logger: world.logs.logger });
+  });
+  afterAll(async () => {
+    await world.agent?.close();
+    await world.admin?.unbind();
+  });
+  return world;
 }

@@ -1,42 +1,16 @@
 import { Client, EqualityFilter } from 'ldapts';
 import { createDirectory, type Directory } from '../../agent/directory';
-import { adminClient, addMember, createUser, newPassword, testDirectory, type TestAccount, type TestDirectory } from '../support/test-directory';
+import { addMember, canBind, createUser, newPassword, type TestAccount, type TestDirectory } from '../support/test-directory';
 import { ATTID_UNICODE_PWD, parseReplPropertyMetaData } from '../../agent/directory/repl-metadata';
-import { agentConfigFor, capturingLogger } from './agent-test-config';
+import { agentConfigFor, useAgentDirectory } from './agent-test-config';
 
+const world = useAgentDirectory();
 let dir: TestDirectory;
 let admin: Client;
 let agent: Directory;
-const logs = capturingLogger();
-let seq = 0;
+beforeAll(() => ({ dir, admin, agent } = world));
 
-async function canBind(dirx: TestDirectory, upn: string, password: string): Promise<boolean> {
-  const c = new Client({ url: dirx.url, tlsOptions: { ca: [dirx.ca], servername: dirx.dc.servername } });
-  try {
-    await c.bind(upn, password);
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await c.unbind().catch(() => undefined);
-  }
-}
-
-async function freshStaffUser(extra: Record<string, string> = {}): Promise<TestAccount> {
-  seq += 1;
-  return createUser(dir, admin, `ops${seq}-${Date.now().toString(36)}`, dir.staffOu, extra);
-}
-
-beforeAll(async () => {
-  dir = await testDirectory();
-  admin = await adminClient(dir);
-  agent = createDirectory(agentConfigFor(dir, dir.service), { logger: logs.logger });
-});
-
-afterAll(async () => {
-  await agent.close();
-  await admin.unbind();
-});
+const freshStaffUser = (extra: Record<string, string> = {}): Promise<TestAccount> => world.freshUser('ops', undefined, extra);
 
 describe('finding an account', () => {
   test('the same user is found by SID, GUID, user principal name and sAMAccountName', async () => {

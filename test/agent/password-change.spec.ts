@@ -1,30 +1,17 @@
 import { Attribute, Change, Client } from 'ldapts';
-import { createDirectory, type Directory } from '../../agent/directory';
+import type { Directory } from '../../agent/directory';
 import { mapLdapError } from '../../agent/directory/map-ldap-error';
-import { adminClient, addMember, createUser, encodePassword, newPassword, testDirectory, type TestAccount, type TestDirectory } from '../support/test-directory';
-import { agentConfigFor } from './agent-test-config';
+import { addMember, canBind, encodePassword, newPassword, type TestAccount, type TestDirectory } from '../support/test-directory';
+import { useAgentDirectory } from './agent-test-config';
 
+const world = useAgentDirectory();
 let dir: TestDirectory;
 let admin: Client;
 let agent: Directory;
-let seq = 0;
+beforeAll(() => ({ dir, admin, agent } = world));
 
-async function freshStaffUser(): Promise<TestAccount> {
-  seq += 1;
-  return createUser(dir, admin, `chg${seq}-${Date.now().toString(36)}`, dir.staffOu);
-}
-
-async function canBind(upn: string, password: string): Promise<boolean> {
-  const c = new Client({ url: dir.url, tlsOptions: { ca: [dir.ca], servername: dir.dc.servername } });
-  try {
-    await c.bind(upn, password);
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await c.unbind().catch(() => undefined);
-  }
-}
+const freshStaffUser = (): Promise<TestAccount> => world.freshUser('chg');
+const bindsAs = (upn: string, password: string): Promise<boolean> => canBind(dir, upn, password);
 
 /** The DC's own answer to a delete+add change, as the agent's mapping sees it. */
 async function rawChangeError(dn: string, current: string, next: string): Promise<unknown> {
@@ -36,22 +23,11 @@ async function rawChangeError(dn: string, current: string, next: string): Promis
     .then(() => undefined, (err: unknown) => err);
 }
 
-beforeAll(async () => {
-  dir = await testDirectory();
-  admin = await adminClient(dir);
-  agent = createDirectory(agentConfigFor(dir, dir.service));
-});
-
-afterAll(async () => {
-  await agent.close();
-  await admin.unbind();
-});
-
 test('a user who knows the current password changes it, and the new one binds', async () => {
   const user = await freshStaffUser();
   const next = newPassword();
   await agent.change(user.sAMAccountName, user.password, next);
-  expect(await canBind(user.userPrincipalName, next)).toBe(true);
+  expect(await bindsAs(user.userPrincipalName, next)).toBe(true);
 });
 
 test('a wrong current password is reported as such', async () => {
@@ -72,7 +48,7 @@ test('a password too short or too simple is refused before the DC is asked', asy
   await expect(agent.change(user.sAMAccountName, user.password, 'Ab1!')).rejects.toMatchObject({ code: 'AGENT_POLICY_VIOLATION', reason: 'too_short', details: { precheck: true } });
   await expect(agent.change(user.sAMAccountName, user.password, 'onlylowercase')).rejects.toMatchObject({ code: 'AGENT_POLICY_VIOLATION', reason: 'complexity' });
   await expect(agent.change(user.sAMAccountName, user.password, `X-${user.sAMAccountName}-9`)).rejects.toMatchObject({ code: 'AGENT_POLICY_VIOLATION', reason: 'complexity' });
-  expect(await canBind(user.userPrincipalName, user.password)).toBe(true);
+  expect(await bindsAs(user.userPrincipalName, user.password)).toBe(true);
 });
 
 test('under the strict fine-grained policy a password changed today is too young to change again', async () => {
@@ -93,7 +69,7 @@ test('the DC\'s complexity and length refusals map to their reasons', async () =
 
 test('a locked-out account is reported as locked, both when changing its password and when it signs in', async () => {
   const user = await freshStaffUser();
-  for (let i = 0; i < 5; i++) await canBind(user.userPrincipalName, `Wrong-${i}-pass!`);
+  for (let i = 0; i < 5; i++) await bindsAs(user.userPrincipalName, `Wrong-${i}-pass!`);
   await expect(agent.change(user.sAMAccountName, user.password, newPassword())).rejects.toMatchObject({ code: 'AGENT_ACCOUNT_LOCKED' });
   const bindErr = await new Client({ url: dir.url, tlsOptions: { ca: [dir.ca], servername: dir.dc.servername } })
     .bind(user.userPrincipalName, user.password)

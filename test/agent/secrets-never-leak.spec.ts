@@ -1,28 +1,19 @@
 import { inspect } from 'node:util';
 import { Client } from 'ldapts';
-import { createDirectory, type Directory } from '../../agent/directory';
-import { adminClient, addMember, createUser, testDirectory, type TestDirectory } from '../support/test-directory';
-import { agentConfigFor, capturingLogger } from './agent-test-config';
+import type { Directory } from '../../agent/directory';
+import { addMember, createUser, type TestDirectory } from '../support/test-directory';
+import { useAgentDirectory } from './agent-test-config';
 
 // Valid-looking passwords, so every code path that handles them is reached.
 const CANARY_NEW = 'Canary-New-Pw-5b7e!';
 const CANARY_CURRENT = 'Canary-Cur-Pw-19c4!';
 
+const world = useAgentDirectory();
 let dir: TestDirectory;
 let admin: Client;
 let agent: Directory;
-const logs = capturingLogger();
-
-beforeAll(async () => {
-  dir = await testDirectory();
-  admin = await adminClient(dir);
-  agent = createDirectory(agentConfigFor(dir, dir.service), { logger: logs.logger });
-});
-
-afterAll(async () => {
-  await agent.close();
-  await admin.unbind();
-});
+beforeAll(() => ({ dir, admin, agent } = world));
+const logs = world.logs;
 
 test('a canary password never appears in any error or log line of a failed operation', async () => {
   const user = await createUser(dir, admin, `leak-${Date.now().toString(36)}`, dir.staffOu);

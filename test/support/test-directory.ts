@@ -92,6 +92,24 @@ export async function createUser(
   return { dn, sAMAccountName: name, userPrincipalName: upn, password };
 }
 
+/** True when `password` binds as the account: how a test sees what AD really accepts. */
+export async function canBind(dir: TestDirectory, upn: string, password: string): Promise<boolean> {
+  const client = new Client({ url: dir.url, tlsOptions: { ca: [dir.ca], servername: dir.dc.servername } });
+  try {
+    await client.bind(upn, password);
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.unbind().catch(() => undefined);
+  }
+}
+
+/** Locks an account the way a user would: bad binds up to the lockout threshold (5 in the test domain). */
+export async function lockOut(dir: TestDirectory, upn: string): Promise<void> {
+  for (let i = 0; i < 6; i++) await canBind(dir, upn, `wrong-${i}-${randomBytes(4).toString('hex')}`);
+}
+
 export async function addMember(client: Client, groupDn: string, memberDn: string): Promise<void> {
   await client.modify(groupDn, [new Change({ operation: 'add', modification: new Attribute({ type: 'member', values: [memberDn] }) })]);
 }

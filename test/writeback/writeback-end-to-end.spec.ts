@@ -1,36 +1,22 @@
 // A job prepared by the writeback service travels through the real gateway to
 // a separate agent process, is applied to the Samba DC and its result comes back.
-import type { Client } from 'ldapts';
 import { openStore, type Store, type StoreEngineKind } from '../../bot/store';
 import { createTestStore, dumpAllTables, testEngines, type TestStore } from '../../bot/store/testing';
 import type { ServiceSigningKey } from '../../bot/writeback/crypto';
 import { capturedLogger } from '../support/failures';
-import { adminClient, createUser, testDirectory, type TestAccount, type TestDirectory } from '../support/test-directory';
-import { writeAgentConfigFile } from '../agent/agent-test-config';
+import type { TestDirectory } from '../support/test-directory';
 import {
-  agentIdOf, canaryPassword, canBind, enrollAgent, lockOut, newSigningKey, queueForRequest, runAgent, sidOf, startReplica,
+  agentIdOf, canaryPassword, canBind, enrollAgent, lockOut, newSigningKey, queueForRequest, runAgent, startReplica, useWritebackDirectory,
   type AgentProcess, type Replica,
 } from './writeback-harness';
 
 jest.setTimeout(120_000);
 
+const world = useWritebackDirectory();
 let dir: TestDirectory;
-let admin: Client;
 let configFile: string;
-
-beforeAll(async () => {
-  dir = await testDirectory();
-  admin = await adminClient(dir);
-  configFile = await writeAgentConfigFile(dir, dir.service);
-});
-afterAll(async () => {
-  await admin?.unbind();
-});
-
-async function freshUser(prefix: string): Promise<TestAccount & { sid: string }> {
-  const account = await createUser(dir, admin, `${prefix}${Date.now().toString(36).slice(-6)}`, dir.staffOu);
-  return { ...account, sid: await sidOf(dir, admin, account.dn) };
-}
+beforeAll(() => ({ dir, configFile } = world));
+const freshUser = (prefix: string) => world.freshUser(prefix);
 
 describe.each(testEngines())('the writeback channel on %s', (engine: StoreEngineKind) => {
   let ts: TestStore;

@@ -1,7 +1,6 @@
 // How the writeback channel behaves when parts fail: an agent killed between
 // AD's change and its report, domain controllers down, the service restarted
 // while a job was out, no agent alive, and jobs nobody picked up.
-import type { Client } from 'ldapts';
 import { createDirectory } from '../../agent/directory';
 import { isResetDeskError } from '../../bot/errors';
 import type { Store } from '../../bot/store';
@@ -9,39 +8,32 @@ import { createTestStore, type TestStore } from '../../bot/store/testing';
 import type { ServiceSigningKey } from '../../bot/writeback/crypto';
 import type { JobFinishedEvent } from '../../bot/writeback';
 import { capturedLogger } from '../support/failures';
-import { adminClient, createUser, testDirectory, type TestAccount, type TestDirectory } from '../support/test-directory';
+import type { TestDirectory } from '../support/test-directory';
 import { agentConfigFor, writeAgentConfigFile } from '../agent/agent-test-config';
 import {
-  canaryPassword, canBind, enrollAgent, newSigningKey, queueForRequest, runAgent, sidOf, startReplica, withTimeout,
+  canaryPassword, canBind, enrollAgent, newSigningKey, queueForRequest, runAgent, startReplica, useWritebackDirectory, withTimeout,
 } from './writeback-harness';
 
 jest.setTimeout(120_000);
 
+const world = useWritebackDirectory();
 let dir: TestDirectory;
-let admin: Client;
 let configFile: string;
+const freshUser = (prefix: string) => world.freshUser(prefix);
 let ts: TestStore;
 let store: Store;
 let signingKey: ServiceSigningKey;
 const log = capturedLogger();
 
 beforeAll(async () => {
-  dir = await testDirectory();
-  admin = await adminClient(dir);
-  configFile = await writeAgentConfigFile(dir, dir.service);
+  ({ dir, configFile } = world);
   ts = await createTestStore('pglite');
   store = ts.store;
   signingKey = await newSigningKey();
 });
 afterAll(async () => {
   await ts?.cleanup();
-  await admin?.unbind();
 });
-
-async function freshUser(prefix: string): Promise<TestAccount & { sid: string }> {
-  const account = await createUser(dir, admin, `${prefix}${Date.now().toString(36).slice(-6)}`, dir.staffOu);
-  return { ...account, sid: await sidOf(dir, admin, account.dn) };
-}
 
 async function passwordVersion(sid: string): Promise<number> {
   const directory = createDirectory(agentConfigFor(dir, dir.service));

@@ -16,7 +16,8 @@ import type { Store } from '../../bot/store';
 import { createAdapter } from '../../bot/teams/adapter';
 import { generateServiceSigningKey, ServiceSigningKey } from '../../bot/writeback/crypto';
 import { createWritebackChannel, issueEnrollmentCode, type JobFinishedEvent, type WritebackChannel } from '../../bot/writeback';
-import { sidToString, type TestDirectory } from '../support/test-directory';
+import { adminClient, createUser, sidToString, testDirectory, type TestAccount, type TestDirectory } from '../support/test-directory';
+import { writeAgentConfigFile } from '../agent/agent-test-config';
 import { loadEnrollment } from '../../agent/daemon/agent-state';
 
 const REPO = resolve(__dirname, '../..');
@@ -188,24 +189,6 @@ export async function runAgent(configFile: string, stateDir: string, env: NodeJS
   return agent;
 }
 
-/** True when `password` binds as the account. */
-export async function canBind(dir: TestDirectory, upn: string, password: string): Promise<boolean> {
-  const client = new Client({ url: dir.url, tlsOptions: { ca: [dir.ca], servername: dir.dc.servername } });
-  try {
-    await client.bind(upn, password);
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await client.unbind().catch(() => undefined);
-  }
-}
-
-/** Locks an account the way a user would: bad binds up to the lockout threshold (5 in the test domain). */
-export async function lockOut(dir: TestDirectory, upn: string): Promise<void> {
-  for (let i = 0; i < 6; i++) await canBind(dir, upn, `wrong-${i}-${randomBytes(4).toString('hex')}`);
-}
-
 /** The SID of an account, as Graph's onPremisesSecurityIdentifier would give it. */
 export async function sidOf(dir: TestDirectory, client: Client, dn: string): Promise<string> {
   const { searchEntries } = await client.search(dn, { scope: 'base', attributes: ['objectSid'], explicitBufferAttributes: ['objectSid'] });
@@ -245,4 +228,40 @@ export async function queueForRequest(
 
 export async function agentIdOf(stateDir: string): Promise<string> {
   return (await loadEnrollment(stateDir)).agentId;
+}
+
+export { canBind, lockOut } from '../support/test-directory';
+
+export interface WritebackDirectory {
+  dir: TestDirectory;
+  /** A connection as the domain administrator, for setting the scene. */
+  admin: Client;
+  /** An agent config file (and password file) as an admin would write it, for the least-privileged service account. */
+  configFile: string;
+  /** A new user in `ou` (the managed staff OU by default) with its SID, as Graph would name it. */
+  freshUser(prefix: string, ou?: string): Promise<TestAccount & { sid: string }>;
+}
+
+/**
+ * The directory side every writeback test file shares, opened before the
+ * file's tests and closed after them; the fields are filled in by then.
+ */
+export function useWritebackDirectory(): WritebackDirectory {
+  let seq = 0;
+  const world = {
+    async freshUser(prefix: string, ou?: string) {
+      seq += 1;
+      const account = await createUser(world.dir, world.admin, `${prefix}${seq}${Date.now().toString(36).slice(-5)}`, ou ?? world.dir.staffOu);
+      return { ...account, sid: await sidOf(world.dir, world.admin, account.dn) };
+    },
+  } as WritebackDirectory;
+  beforeAll(async () => {
+    world.dir = await testDirectory();
+    world.admin = await adminClient(world.dir);
+    world.configFile = await writeAgentConfigFile(world.dir, world.dir.service);
+  });
+  afterAll(async () => {
+    await world.admin?.unbind();
+  });
+  return world;
 }

@@ -10,18 +10,19 @@ import { issueEnrollmentCode } from '../../bot/writeback';
 import type { ServiceSigningKey } from '../../bot/writeback/crypto';
 import { createWritebackService } from '../../bot/writeback/writeback-service';
 import { capturedLogger } from '../support/failures';
-import { addMember, adminClient, createUser, testDirectory, type TestAccount, type TestDirectory } from '../support/test-directory';
-import { writeAgentConfigFile } from '../agent/agent-test-config';
+import { addMember, type TestDirectory } from '../support/test-directory';
 import {
-  agentCli, AUDIENCE, canaryPassword, canBind, enrollAgent, newSigningKey, queueForRequest, runAgent, sidOf, startReplica,
+  agentCli, AUDIENCE, canaryPassword, canBind, enrollAgent, newSigningKey, queueForRequest, runAgent, sidOf, startReplica, useWritebackDirectory,
   type AgentProcess, type Replica,
 } from './writeback-harness';
 
 jest.setTimeout(120_000);
 
+const world = useWritebackDirectory();
 let dir: TestDirectory;
 let admin: Client;
 let configFile: string;
+const freshUser = (prefix: string, ou?: string) => world.freshUser(prefix, ou);
 let ts: TestStore;
 let store: Store;
 let signingKey: ServiceSigningKey;
@@ -31,9 +32,7 @@ const log = capturedLogger();
 const canaries: string[] = [];
 
 beforeAll(async () => {
-  dir = await testDirectory();
-  admin = await adminClient(dir);
-  configFile = await writeAgentConfigFile(dir, dir.service);
+  ({ dir, admin, configFile } = world);
   ts = await createTestStore('pglite');
   store = ts.store;
   signingKey = await newSigningKey();
@@ -44,13 +43,7 @@ afterAll(async () => {
   await agent?.stop();
   await replica?.close();
   await ts?.cleanup();
-  await admin?.unbind();
 });
-
-async function freshUser(prefix: string, ou = dir.staffOu): Promise<TestAccount & { sid: string }> {
-  const account = await createUser(dir, admin, `${prefix}${Date.now().toString(36).slice(-6)}`, ou);
-  return { ...account, sid: await sidOf(dir, admin, account.dn) };
-}
 
 /** Queues an already signed job text as is, the way a compromised database or replica could. */
 async function queueRaw(signedJob: string, id: string = randomUUID()): Promise<string> {
