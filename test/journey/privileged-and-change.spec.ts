@@ -107,13 +107,18 @@ describe.each(testEngines())('privileged accounts, changes and follow-ups on %s'
     expect(await canBind(world.dir, account.userPrincipalName, password)).toBe(true);
   });
 
-  test('a code older than ten minutes is refused as expired, and a new one can be sent', async () => {
-    const { graph } = await world.person('ex');
+  /** A new person who asked for a reset and was mailed a code, with the card that asks for it. */
+  async function atTheCodeStep(prefix: string) {
+    const { graph } = await world.person(prefix);
     const client = world.bot.client(graph);
     const menu = await client.say('hi');
     const choose = await client.click(menu.card, 'menu.reset', {}, menu.activityId);
     const codeCard = await client.click(choose.card!, 'verify.chooseMethod', { method: 'email' }, menu.activityId);
-    const code = codeMailedTo(world.bot, graph.emailMethods![0]!);
+    return { graph, client, menu, codeCard, code: codeMailedTo(world.bot, graph.emailMethods![0]!) };
+  }
+
+  test('a code older than ten minutes is refused as expired, and a new one can be sent', async () => {
+    const { graph, client, menu, codeCard, code } = await atTheCodeStep('ex');
     offsetMs += 11 * 60_000;
     try {
       const late = await client.click(codeCard.card!, 'verify.submitCode', { code }, menu.activityId);
@@ -153,12 +158,7 @@ describe.each(testEngines())('privileged accounts, changes and follow-ups on %s'
   });
 
   test('a request left at the code step is closed after its deadline, audited, the card says so, and a late code changes nothing', async () => {
-    const { graph } = await world.person('ov');
-    const client = world.bot.client(graph);
-    const menu = await client.say('hi');
-    const choose = await client.click(menu.card, 'menu.reset', {}, menu.activityId);
-    const codeCard = await client.click(choose.card!, 'verify.chooseMethod', { method: 'email' }, menu.activityId);
-    const code = codeMailedTo(world.bot, graph.emailMethods![0]!);
+    const { graph, client, menu, codeCard, code } = await atTheCodeStep('ov');
     const [open] = await world.bot.app.store.listRequestsByOwner(world.bot.graph.tenantId, graph.id);
     expect(await world.bot.app.journey.expireOverdueRequests()).toBe(0);
     offsetMs += 61 * 60_000;
