@@ -48,6 +48,23 @@ export function auditAppend(entry: AuditEntryInput, at: Date, firstParam: number
   return { ctes, params, content };
 }
 
+/**
+ * One CTE, `audit_queued`, that writes an entry to the audit inbox when
+ * `guard` holds, with parameters numbered from `firstParam`. The sealer
+ * chains it into audit_log right after the statement commits.
+ */
+export function auditQueue(entry: AuditEntryInput, at: Date, firstParam: number, guard: string): { cte: string; params: unknown[] } {
+  const actor = entry.actor.id === undefined ? { kind: entry.actor.kind } : { kind: entry.actor.kind, id: entry.actor.id };
+  const p = (i: number) => `$${firstParam + i}`;
+  return {
+    cte: `audit_queued AS (
+      INSERT INTO audit_inbox (at, actor, action, request_id, details)
+      SELECT ${p(0)}::timestamptz, ${p(1)}::jsonb, ${p(2)}, ${p(3)}::uuid, ${p(4)}::jsonb WHERE ${guard}
+      RETURNING id)`,
+    params: [iso(at), jsonParam(actor), entry.action, entry.requestId ?? null, jsonParam(entry.details ?? {})],
+  };
+}
+
 export function appendedEntry(content: AuditAppend['content'], row: { seq: string | number; prev_hash: string; hash: string }): AuditEntry {
   return { ...content, seq: Number(row.seq), prevHash: row.prev_hash, hash: row.hash };
 }
@@ -72,6 +89,7 @@ export async function appendAudit(ctx: StoreContext, entry: AuditEntryInput): Pr
 
 export async function listAudit(ctx: StoreContext, query: AuditQuery = {}): Promise<AuditEntry[]> {
   const q = parseInput(auditQuerySchema, query, 'audit query');
+  await ctx.sealer?.flush();
   const rows = await ctx.db.query(
     `SELECT * FROM audit_log
      WHERE ($1::uuid IS NULL OR request_id = $1::uuid) AND seq > $2
@@ -82,6 +100,7 @@ export async function listAudit(ctx: StoreContext, query: AuditQuery = {}): Prom
 }
 
 export async function verifyAuditChain(ctx: StoreContext): Promise<AuditChainReport> {
+  await ctx.sealer?.flush();
   // Read in pages so a large log never sits in memory at once.
   const verifier = new AuditChainVerifier();
   let after = 0;

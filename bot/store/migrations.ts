@@ -212,6 +212,24 @@ CREATE INDEX reset_requests_waiting_deadline ON reset_requests (expires_at)
   WHERE state IN ('started','verifying','verified','awaiting_approval','approved');
 `,
   },
+  {
+    version: 6,
+    name: 'audit inbox for the hot path',
+    // A step's audit entry lands here in the step's own statement and is
+    // chained into audit_log in batches just after (see audit-sealer.ts), so
+    // concurrent steps do not queue on the chain's head row. Moving an entry
+    // to audit_log deletes it here in the same transaction.
+    sql: `
+CREATE TABLE audit_inbox (
+  id          bigserial PRIMARY KEY,
+  at          timestamptz NOT NULL,
+  actor       jsonb NOT NULL,
+  action      text NOT NULL,
+  request_id  uuid,
+  details     jsonb NOT NULL
+);
+`,
+  },
 ];
 
 export interface MigrationReport {

@@ -3,6 +3,7 @@ import type { Logger } from '../log';
 import * as agents from './agents';
 import * as approvals from './approvals';
 import * as audit from './audit-log';
+import { createAuditSealer } from './audit-sealer';
 import * as challenges from './challenges';
 import type { StoreContext } from './context';
 import * as conversations from './conversations';
@@ -56,6 +57,7 @@ export async function openStore(options: OpenStoreOptions = {}): Promise<Store> 
     throw err;
   }
   const ctx: StoreContext = { db, now: options.now ?? (() => new Date()) };
+  ctx.sealer = createAuditSealer(ctx, logger);
   let closing: Promise<void> | null = null;
 
   const store: Store = {
@@ -117,7 +119,11 @@ export async function openStore(options: OpenStoreOptions = {}): Promise<Store> 
       await db.query('SELECT 1');
     },
     close() {
-      closing ??= db.close();
+      closing ??= (async () => {
+        await ctx.sealer?.flush().catch(() => undefined);
+        await ctx.sealer?.stop();
+        await db.close();
+      })();
       return closing;
     },
   };

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ResetDeskError } from '../errors';
-import { appendAuditInTx, auditAppend, validateAudit } from './audit-log';
+import { appendAuditInTx, auditAppend, auditQueue, validateAudit } from './audit-log';
 import type { StoreContext } from './context';
 import { CHALLENGES_OF_REQUEST_JSON, challengeStateUpdate, challengeUpdateRefused } from './challenges';
 import type { Queryable } from './engine';
@@ -184,10 +184,21 @@ async function applyTransition(
   if (!approval && !job) {
     // The common step (a code answer, a new state): the challenge, the request
     // and the audit entry in one statement, which is one round trip and atomic
-    // on its own. The entry is appended only if the request moved.
-    const append = auditAppend(auditInput, now, params.length + 1, 'EXISTS (SELECT 1 FROM moved)');
-    const rows = await ctx.db.query(`WITH ${move}, ${append.ctes} SELECT moved.* FROM moved, audit_logged`, [...params, ...append.params]);
+    // on its own. The entry is written only if the request moved. On
+    // PostgreSQL it goes to the audit inbox and is chained just after, so
+    // concurrent steps do not queue on the chain's head row.
+    // Only concurrent connections queue on the head row; PGlite is one
+    // connection, where appending directly is one statement less than a batch.
+    const guard = 'EXISTS (SELECT 1 FROM moved)';
+    if (ctx.db.kind === 'pglite' || !ctx.sealer) {
+      const append = auditAppend(auditInput, now, params.length + 1, guard);
+      const rows = await ctx.db.query(`WITH ${move}, ${append.ctes} SELECT moved.* FROM moved, audit_logged`, [...params, ...append.params]);
+      return rows[0] ? result(rows) : refused(ctx.db);
+    }
+    const queued = auditQueue(auditInput, now, params.length + 1, guard);
+    const rows = await ctx.db.query(`WITH ${move}, ${queued.cte} SELECT moved.* FROM moved, audit_queued`, [...params, ...queued.params]);
     if (!rows[0]) return refused(ctx.db);
+    ctx.sealer.sealSoon();
     return result(rows);
   }
   return ctx.db.transaction(async (tx) => {

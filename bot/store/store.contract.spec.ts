@@ -46,6 +46,13 @@ async function rowCount(store: Store, table: string): Promise<number> {
   return Number(rows[0]!.n);
 }
 
+/** Audit entries written, chained or still in the inbox (chaining moves them from one table to the other). */
+async function auditEntries(store: Store): Promise<number> {
+  // One statement, so one snapshot: a batch moving entries between the reads cannot skew the sum.
+  const rows = await superuserQuery<{ n: string | number }>(store, 'SELECT (SELECT count(*) FROM audit_log) + (SELECT count(*) FROM audit_inbox) AS n');
+  return Number(rows[0]!.n);
+}
+
 const ENGINES = testEngines();
 
 describe.each(ENGINES)('the store on %s', (engine: StoreEngineKind) => {
@@ -139,11 +146,11 @@ describe.each(ENGINES)('the store on %s', (engine: StoreEngineKind) => {
     it('a transition from a stale version is refused and changes nothing', async () => {
       const r = await created(store);
       await store.transitionRequest(r.id, 1, { state: 'verifying' }, { actor: userActor(), action: 'request.verifying' });
-      const auditBefore = await rowCount(store, 'audit_log');
+      const auditBefore = await auditEntries(store);
       const stale = store.transitionRequest(r.id, 1, { state: 'closed' }, { actor: userActor(), action: 'request.closed' });
       await expectCode(stale, 'STORE_VERSION_CONFLICT');
       expect(await store.getRequest(r.id)).toMatchObject({ state: 'verifying', version: 2 });
-      expect(await rowCount(store, 'audit_log')).toBe(auditBefore);
+      expect(await auditEntries(store)).toBe(auditBefore);
     });
 
     it('two parallel transitions from the same version: exactly one wins', async () => {
@@ -195,7 +202,7 @@ describe.each(ENGINES)('the store on %s', (engine: StoreEngineKind) => {
       expect(after.version).toBe(2);
       expect((await store.getChallenge(e.id))?.attempts).toBe(1);
 
-      const auditBefore = await rowCount(store, 'audit_log');
+      const auditBefore = await auditEntries(store);
       // The request is current but the challenge moved on: neither changes.
       await expectCode(store.transitionFrom(after, { state: 'verified' }, { actor: userActor(), action: 'x' }, {
         saveChallenge: { id: e.id, expected: { attempts: 0, sendCount: 1 }, next: { ...tried(1), status: 'passed' } },
@@ -205,7 +212,7 @@ describe.each(ENGINES)('the store on %s', (engine: StoreEngineKind) => {
       }), 'STORE_NOT_FOUND');
       expect(await store.getRequest(r.id)).toEqual(after);
       expect((await store.getChallenge(e.id))?.status).toBe('pending');
-      expect(await rowCount(store, 'audit_log')).toBe(auditBefore);
+      expect(await auditEntries(store)).toBe(auditBefore);
 
       const passed = await store.transitionFrom(after, { state: 'verified' }, { actor: userActor(), action: 'verify.passed' }, {
         saveChallenge: { id: e.id, expected: { attempts: 1, sendCount: 1 }, next: { ...tried(2), status: 'passed' } },
@@ -223,14 +230,14 @@ describe.each(ENGINES)('the store on %s', (engine: StoreEngineKind) => {
     it('when any part of a transition fails, neither the row nor the audit log changes', async () => {
       const r = await created(store);
       const job = await enqueue();
-      const auditBefore = await rowCount(store, 'audit_log');
+      const auditBefore = await auditEntries(store);
       // Reusing an existing job id makes the INSERT fail after the UPDATE ran inside the transaction.
       const failing = store.transitionRequest(r.id, 1, { state: 'queued' }, { actor: userActor(), action: 'request.queued' }, {
         enqueueJob: { id: job.id, kind: 'reset', signedJob: 'x.y.z', expiresAt: minutesFromNow(10) },
       });
       await expect(failing).rejects.toThrow();
       expect(await store.getRequest(r.id)).toEqual(r);
-      expect(await rowCount(store, 'audit_log')).toBe(auditBefore);
+      expect(await auditEntries(store)).toBe(auditBefore);
     });
 
     it('a transition can queue the writeback job and record an approval in the same step', async () => {
@@ -373,6 +380,21 @@ describe.each(ENGINES)('the store on %s', (engine: StoreEngineKind) => {
       const before = (await store.verifyAuditChain()).entries;
       await Promise.all(Array.from({ length: 25 }, (_, i) => store.appendAudit({ actor: { kind: 'system', id: 'test' }, action: 'parallel', details: { i } })));
       expect(await store.verifyAuditChain()).toEqual({ ok: true, entries: before + 25 });
+    });
+
+    it('steps audited through the inbox and direct appends, in parallel, make one unbroken chain, each entry exactly once', async () => {
+      const before = (await store.verifyAuditChain()).entries;
+      const rows = await Promise.all(Array.from({ length: 12 }, () => created(store, { state: 'verifying' })));
+      const steps = rows.map((r, i) => store.transitionFrom(r, { state: 'verified' }, { actor: userActor(), action: 'request.verified', details: { i } }));
+      const direct = Array.from({ length: 12 }, (_, i) => store.appendAudit({ actor: { kind: 'system', id: 'test' }, action: 'mixed', details: { i } }));
+      await Promise.all([...steps, ...direct]);
+      // listAudit and verification chain whatever is still in the inbox first.
+      const report = await store.verifyAuditChain();
+      expect(report).toEqual({ ok: true, entries: before + 12 + 12 + 12 });
+      expect(await rowCount(store, 'audit_inbox')).toBe(0);
+      for (const r of rows) {
+        expect((await store.listAudit({ requestId: r.id })).map((e) => e.action)).toEqual(['request.created', 'request.verified']);
+      }
     });
 
     it('the database refuses to update, delete or truncate audit entries', async () => {

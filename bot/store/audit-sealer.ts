@@ -1,0 +1,101 @@
+// The hot path's audit entries are written to `audit_inbox` in the step's own
+// statement, so a step never waits on the chain's one head row; this chains
+// them into `audit_log` in batches right after. A batch runs under the chain
+// lock (replicas take turns) and moves entries from the inbox to the log in
+// one transaction, so an entry is always in exactly one of the two tables.
+// Sealing order is the chain order; each entry keeps the time it happened.
+import type { Logger } from '../log';
+import { computeAuditHash } from './audit-chain';
+import type { StoreContext } from './context';
+import { LOCK_AUDIT_CHAIN } from './engine';
+import { iso, jsonParam, toAuditEntry } from './rows';
+
+const BATCH = 200;
+const BACKSTOP_MS = 1000;
+
+/** One batch; returns how many entries it chained. */
+export async function sealAuditBatch(ctx: StoreContext): Promise<number> {
+  return ctx.db.transactionWithLock(LOCK_AUDIT_CHAIN, async (tx) => {
+    const pending = await tx.query(
+      `DELETE FROM audit_inbox WHERE id IN (SELECT id FROM audit_inbox ORDER BY id LIMIT ${BATCH}) RETURNING id, at, actor, action, request_id, details`,
+    );
+    if (pending.length === 0) return 0;
+    pending.sort((a, b) => Number(a.id) - Number(b.id));
+    const head = (await tx.query<{ seq: string | number; hash: string }>('SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE'))[0];
+    if (!head) throw new Error('the audit head row is missing');
+    let seq = Number(head.seq);
+    let prev = head.hash;
+    const params: unknown[] = [];
+    const values: string[] = [];
+    for (const row of pending) {
+      seq += 1;
+      // Hashed from the values as stored, exactly as verification will read them back.
+      const entry = toAuditEntry({ ...row, seq, prev_hash: prev, hash: '' });
+      const hash = computeAuditHash(prev, entry);
+      const n = params.length;
+      params.push(seq, iso(entry.at), jsonParam(entry.actor), entry.action, entry.requestId, jsonParam(entry.details), prev, hash);
+      values.push(`($${n + 1}, $${n + 2}::timestamptz, $${n + 3}::jsonb, $${n + 4}, $${n + 5}::uuid, $${n + 6}::jsonb, $${n + 7}, $${n + 8})`);
+      prev = hash;
+    }
+    await tx.query(`INSERT INTO audit_log (seq, at, actor, action, request_id, details, prev_hash, hash) VALUES ${values.join(', ')}`, params);
+    const last = params.slice(-8);
+    await tx.query('UPDATE audit_head SET seq = $1, prev_hash = $2, hash = $3 WHERE id = 1', [last[0], last[6], last[7]]);
+    return pending.length;
+  });
+}
+
+export interface AuditSealer {
+  /** Chains what is waiting, soon, without making the caller wait. */
+  sealSoon(): void;
+  /** Resolves once every entry committed before the call is chained. */
+  flush(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export function createAuditSealer(ctx: StoreContext, logger?: Logger): AuditSealer {
+  let running: Promise<void> | null = null;
+  let again = false;
+  let stopped = false;
+
+  const runOnce = async (): Promise<void> => {
+    while ((await sealAuditBatch(ctx)) === BATCH) { /* a full batch: more may wait */ }
+  };
+  const loop = async (): Promise<void> => {
+    do {
+      again = false;
+      try {
+        await runOnce();
+      } catch (err) {
+        // Entries stay in the inbox and the backstop tries again; nothing is lost.
+        logger?.warn({ err: { name: (err as Error)?.name, code: (err as { code?: string }).code } }, 'store: chaining audit entries failed; will retry');
+        return;
+      }
+    } while (again && !stopped);
+  };
+  const sealer: AuditSealer = {
+    sealSoon() {
+      if (stopped) return;
+      if (running) {
+        again = true;
+        return;
+      }
+      running = loop().finally(() => {
+        running = null;
+      });
+    },
+    async flush() {
+      while (running) await running;
+      await runOnce();
+    },
+    async stop() {
+      stopped = true;
+      clearInterval(backstop);
+      while (running) await running;
+    },
+  };
+  // Entries left by a replica that stopped between its step and the batch.
+  const backstop = setInterval(() => sealer.sealSoon(), BACKSTOP_MS);
+  backstop.unref();
+  sealer.sealSoon();
+  return sealer;
+}
