@@ -57,7 +57,8 @@ export async function openStore(options: OpenStoreOptions = {}): Promise<Store> 
     throw err;
   }
   const ctx: StoreContext = { db, now: options.now ?? (() => new Date()) };
-  ctx.sealer = createAuditSealer(ctx, logger);
+  // Only concurrent connections queue on the chain's head row; PGlite is one connection and appends directly.
+  if (db.kind === 'postgres') ctx.sealer = createAuditSealer(ctx, logger);
   let closing: Promise<void> | null = null;
 
   const store: Store = {

@@ -187,10 +187,10 @@ async function applyTransition(
     // on its own. The entry is written only if the request moved. On
     // PostgreSQL it goes to the audit inbox and is chained just after, so
     // concurrent steps do not queue on the chain's head row.
-    // Only concurrent connections queue on the head row; PGlite is one
-    // connection, where appending directly is one statement less than a batch.
+    // Without a sealer (PGlite: one connection, nothing queues on the head
+    // row) the entry is appended directly, one statement less than a batch.
     const guard = 'EXISTS (SELECT 1 FROM moved)';
-    if (ctx.db.kind === 'pglite' || !ctx.sealer) {
+    if (!ctx.sealer) {
       const append = auditAppend(auditInput, now, params.length + 1, guard);
       const rows = await ctx.db.query(`WITH ${move}, ${append.ctes} SELECT moved.* FROM moved, audit_logged`, [...params, ...append.params]);
       return rows[0] ? result(rows) : refused(ctx.db);

@@ -719,3 +719,20 @@ describe('the store on PGlite with a data folder', () => {
     }
   });
 });
+
+(ENGINES.includes('postgres') ? describe : describe.skip)('the audit inbox on PostgreSQL', () => {
+  it('an entry a replica left in the inbox (it stopped before chaining) is chained by another, within the backstop interval', async () => {
+    const { store, cleanup } = await createTestStore('postgres');
+    try {
+      await superuserQuery(store, `INSERT INTO audit_inbox (at, actor, action, request_id, details) VALUES (now(), '{"kind":"system"}', 'left.behind', NULL, '{"n":1}')`);
+      // No call chains it here: only the sealer's own backstop can.
+      const deadline = Date.now() + 5000;
+      while (Date.now() < deadline && (await rowCount(store, 'audit_inbox')) > 0) await new Promise((r) => setTimeout(r, 100));
+      expect(await rowCount(store, 'audit_inbox')).toBe(0);
+      expect((await store.listAudit({ limit: 10_000 })).map((e) => e.action)).toContain('left.behind');
+      expect(await store.verifyAuditChain()).toMatchObject({ ok: true });
+    } finally {
+      await cleanup();
+    }
+  });
+});
