@@ -228,6 +228,9 @@ CREATE TABLE audit_inbox (
   request_id  uuid,
   details     jsonb NOT NULL
 );
+-- An entry waiting here can be moved to the log, never rewritten.
+CREATE TRIGGER audit_inbox_no_update BEFORE UPDATE ON audit_inbox
+  FOR EACH ROW EXECUTE FUNCTION audit_log_refuse_change();
 `,
   },
 ];

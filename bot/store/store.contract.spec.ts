@@ -735,4 +735,17 @@ describe('the store on PGlite with a data folder', () => {
       await cleanup();
     }
   });
+
+  it('an entry waiting in the inbox cannot be rewritten', async () => {
+    const { store, cleanup } = await createTestStore('postgres');
+    try {
+      // One statement, so the sealer cannot move the entry between the insert and the rewrite.
+      await expect(superuserQuery(store, `DO $$ BEGIN
+        INSERT INTO audit_inbox (at, actor, action, request_id, details) VALUES (now(), '{"kind":"system"}', 'waiting', NULL, '{}');
+        UPDATE audit_inbox SET action = 'rewritten' WHERE action = 'waiting';
+      END $$`)).rejects.toThrow(/refused/);
+    } finally {
+      await cleanup();
+    }
+  });
 });
