@@ -6,10 +6,9 @@ import {
 } from '../../cards';
 import { applyEvent, isTerminal, type ResetRequest as DomainRequest } from '../domain/reset-request';
 import { isResetDeskError } from '../errors';
-import type { ResetRequest as StoredRequest } from '../store';
 import { nextStepFor, startAgain } from './error-cards';
 import type { JobFinished, JourneyDeps } from './journey-deps';
-import type { CardLocation } from './ports';
+import { updateRequesterCard } from './requester-card';
 import { commitTransition, toDomain } from './request-records';
 
 /** A writeback job ended: move the request and update the person's card in place. */
@@ -81,16 +80,4 @@ async function afterPasswordChanged(deps: JourneyDeps, request: DomainRequest): 
     }
   }
   return revoked;
-}
-
-/** Updates the card the request started from, in place; a failure is logged, never thrown. */
-export async function updateRequesterCard(deps: JourneyDeps, row: StoredRequest, who: { tenantId: string; aadObjectId: string } | null, card: AdaptiveCard): Promise<void> {
-  if (!row.cardActivityId) return;
-  const owner = who ?? { tenantId: row.tenantId, aadObjectId: row.requestedBy ?? row.ownerAadId };
-  const at: CardLocation = { ...owner, activityId: row.cardActivityId };
-  try {
-    await deps.messenger.updateCard(at, card);
-  } catch (err) {
-    deps.logger.warn({ err: { code: isResetDeskError(err) ? err.code : 'UNKNOWN' }, requestId: row.id }, 'could not update the card in place');
-  }
 }

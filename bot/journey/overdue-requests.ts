@@ -8,7 +8,7 @@ import { buildRequestExpiredCard } from '../../cards';
 import { applyEvent } from '../domain/reset-request';
 import { isResetDeskError } from '../errors';
 import { startAgain } from './error-cards';
-import { updateRequesterCard } from './job-results';
+import { updateRequesterCard } from './requester-card';
 import type { JourneyDeps } from './journey-deps';
 import { commitTransition, toDomain } from './request-records';
 

@@ -25,7 +25,8 @@ import { stepTokenMatches, type TransitionOptions, type Challenge, type ResetReq
 import type { JobTarget } from './ports';
 import { challengeState, latestOpenChallenge, toCodeChallenge } from './challenge-records';
 import { cardForError, newMenuToken, startAgain } from './error-cards';
-import { finishJob, updateRequesterCard } from './job-results';
+import { finishJob } from './job-results';
+import { updateRequesterCard } from './requester-card';
 import type { Actor, ClickOrigin, JobFinished, JourneyDeps } from './journey-deps';
 import { expireOverdueRequests } from './overdue-requests';
 import { commitTransition, toAuditInput, toDomain } from './request-records';

@@ -26,13 +26,7 @@ export interface AuditAppend {
 // JavaScript, so any difference would show at once. `guard`, when given, is a
 // condition on the rest of the statement: nothing is appended unless it holds.
 export function auditAppend(entry: AuditEntryInput, at: Date, firstParam: number, guard?: string): AuditAppend {
-  const content = {
-    at,
-    actor: entry.actor.id === undefined ? { kind: entry.actor.kind } : { kind: entry.actor.kind, id: entry.actor.id },
-    action: entry.action,
-    requestId: entry.requestId ?? null,
-    details: entry.details ?? {},
-  };
+  const { content, params: columns } = auditColumns(entry, at);
   const p = (i: number) => `$${firstParam + i}`;
   const ctes = `audit_link AS (
       UPDATE audit_head
@@ -44,8 +38,7 @@ export function auditAppend(entry: AuditEntryInput, at: Date, firstParam: number
       INSERT INTO audit_log (seq, at, actor, action, request_id, details, prev_hash, hash)
       SELECT seq, ${p(0)}::timestamptz, ${p(1)}::jsonb, ${p(2)}, ${p(3)}::uuid, ${p(4)}::jsonb, prev_hash, hash FROM audit_link
       RETURNING seq, prev_hash, hash)`;
-  const params = [iso(at), jsonParam(content.actor), content.action, content.requestId, jsonParam(content.details), auditBodyBeforeSeq(content)];
-  return { ctes, params, content };
+  return { ctes, params: [...columns, auditBodyBeforeSeq(content)], content };
 }
 
 /**
@@ -54,18 +47,29 @@ export function auditAppend(entry: AuditEntryInput, at: Date, firstParam: number
  * chains it into audit_log right after the statement commits.
  */
 export function auditQueue(entry: AuditEntryInput, at: Date, firstParam: number, guard: string): { cte: string; params: unknown[] } {
-  const actor = entry.actor.id === undefined ? { kind: entry.actor.kind } : { kind: entry.actor.kind, id: entry.actor.id };
   const p = (i: number) => `$${firstParam + i}`;
   return {
     cte: `audit_queued AS (
       INSERT INTO audit_inbox (at, actor, action, request_id, details)
       SELECT ${p(0)}::timestamptz, ${p(1)}::jsonb, ${p(2)}, ${p(3)}::uuid, ${p(4)}::jsonb WHERE ${guard}
       RETURNING id)`,
-    params: [iso(at), jsonParam(actor), entry.action, entry.requestId ?? null, jsonParam(entry.details ?? {})],
+    params: auditColumns(entry, at).params,
   };
 }
 
-export function appendedEntry(content: AuditAppend['content'], row: { seq: string | number; prev_hash: string; hash: string }): AuditEntry {
+/** An entry's content as stored, and its five column values (at, actor, action, request id, details) as parameters. */
+function auditColumns(entry: AuditEntryInput, at: Date): { content: AuditAppend['content']; params: unknown[] } {
+  const content = {
+    at,
+    actor: entry.actor.id === undefined ? { kind: entry.actor.kind } : { kind: entry.actor.kind, id: entry.actor.id },
+    action: entry.action,
+    requestId: entry.requestId ?? null,
+    details: entry.details ?? {},
+  };
+  return { content, params: [iso(at), jsonParam(content.actor), content.action, content.requestId, jsonParam(content.details)] };
+}
+
+function appendedEntry(content: AuditAppend['content'], row: { seq: string | number; prev_hash: string; hash: string }): AuditEntry {
   return { ...content, seq: Number(row.seq), prevHash: row.prev_hash, hash: row.hash };
 }
 

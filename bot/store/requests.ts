@@ -184,11 +184,10 @@ async function applyTransition(
   if (!approval && !job) {
     // The common step (a code answer, a new state): the challenge, the request
     // and the audit entry in one statement, which is one round trip and atomic
-    // on its own. The entry is written only if the request moved. On
-    // PostgreSQL it goes to the audit inbox and is chained just after, so
-    // concurrent steps do not queue on the chain's head row.
-    // Without a sealer (PGlite: one connection, nothing queues on the head
-    // row) the entry is appended directly, one statement less than a batch.
+    // on its own; the entry is written only if the request moved. With a
+    // sealer (PostgreSQL) it goes to the audit inbox and is chained just
+    // after, so concurrent steps do not queue on the chain's head row; without
+    // one (PGlite, a single connection) it is appended directly.
     const guard = 'EXISTS (SELECT 1 FROM moved)';
     if (!ctx.sealer) {
       const append = auditAppend(auditInput, now, params.length + 1, guard);
