@@ -71,7 +71,7 @@ async function main(): Promise<void> {
       const c = found.challenges[0]!;
       rows[i] = await store.transitionFrom(found.request, { state: 'verifying', stepToken: issueStepToken() },
         { actor: { kind: 'user', id: `owner-${i}` }, action: 'verify.code_wrong', requestId: rows[i]!.id, details: { method: 'email' } },
-        { saveChallenge: { id: c.id, expected: { attempts: c.attempts, sendCount: c.sendCount },
+        { saveChallenge: { id: c.id, expected: { status: 'pending', attempts: c.attempts, sendCount: c.sendCount },
           next: { status: 'pending', attempts: c.attempts, codeHash: c.codeHash, codeSalt: c.codeSalt, expiresAt: c.expiresAt, sendCount: c.sendCount, lastSentAt: c.lastSentAt } } });
     });
     console.log(`steps per primary-key read: ${(steps / base).toFixed(2)}; audit chain ${(await store.verifyAuditChain()).ok ? 'verifies' : 'BROKEN'}`);

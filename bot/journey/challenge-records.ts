@@ -2,7 +2,7 @@
 // challenge, and finds the challenge a click is answering.
 import type { CodeChallenge } from '../domain/verification/verification-method';
 import { ResetDeskError } from '../errors';
-import type { Challenge } from '../store';
+import type { Challenge, ChallengeExpectation } from '../store';
 
 export function latestOpenChallenge(challenges: Challenge[], methods: Array<Challenge['method']>): Challenge {
   const open = challenges.filter((c) => (c.status === 'pending' || c.status === 'expired') && methods.includes(c.method));
@@ -22,4 +22,10 @@ export function toCodeChallenge(c: Challenge): CodeChallenge {
 
 export function challengeState(c: CodeChallenge) {
   return { status: c.status, attempts: c.attempts, codeHash: c.codeHash, codeSalt: c.codeSalt, expiresAt: c.expiresAt, sendCount: c.sendCount, lastSentAt: c.lastSentAt };
+}
+
+/** What a guarded update of `c` expects to find: the challenge exactly as it was read. */
+export function expectationOf(c: Challenge): ChallengeExpectation {
+  if (c.status !== 'pending' && c.status !== 'expired') throw new ResetDeskError('STEP_OVER', 'This step is over.');
+  return { status: c.status, attempts: c.attempts, sendCount: c.sendCount };
 }

@@ -23,7 +23,7 @@ import { smsNumberOf } from '../domain/verification/sms-method';
 import { ResetDeskError, isResetDeskError } from '../errors';
 import { stepTokenMatches, type TransitionOptions, type Challenge, type ResetRequest as StoredRequest, type Store } from '../store';
 import type { JobTarget } from './ports';
-import { challengeState, latestOpenChallenge, toCodeChallenge } from './challenge-records';
+import { challengeState, expectationOf, latestOpenChallenge, toCodeChallenge } from './challenge-records';
 import { cardForError, newMenuToken, startAgain } from './error-cards';
 import { finishJob } from './job-results';
 import { updateRequesterCard } from './requester-card';
@@ -308,7 +308,7 @@ export class SelfServiceJourney {
     const request = toDomain(row);
     const result = await method.check(challenge, { method: challenge.method, code }, this.context(request, {}));
     // The challenge's new state moves with the request, in one transaction, so two answers can never share a try.
-    const saveChallenge = { id: stored.id, expected: { attempts: stored.attempts, sendCount: stored.sendCount }, next: challengeState(result.challenge) };
+    const saveChallenge = { id: stored.id, expected: expectationOf(stored), next: challengeState(result.challenge) };
     switch (result.outcome) {
       case 'passed':
         return this.methodPassed(row, challenge.method, saveChallenge);
@@ -339,7 +339,7 @@ export class SelfServiceJourney {
     let shown = challenge;
     try {
       const resent = await method.resend(challenge, this.context(request, info.user));
-      await this.store.saveChallengeState(stored.id, { attempts: stored.attempts, sendCount: stored.sendCount }, challengeState(resent.challenge));
+      await this.store.saveChallengeState(stored.id, expectationOf(stored), challengeState(resent.challenge));
       await this.store.appendAudit(toAuditInput(resent.audit));
       notice = { kind: 'newCodeSent' };
       shown = resent.challenge;

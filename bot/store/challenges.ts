@@ -5,8 +5,8 @@ import type { StoreContext } from './context';
 import type { Queryable } from './engine';
 import { iso, toChallenge } from './rows';
 import { hashChallengeCode, newCodeSalt } from './secret-hash';
-import type { Challenge, ChallengeAttempt, ChallengeState, ChallengeStatus, NewChallenge } from './types';
-import { challengeStateSchema, closedChallengeStatusSchema, newChallengeSchema, isUuid, parseInput } from './validation';
+import type { Challenge, ChallengeAttempt, ChallengeExpectation, ChallengeState, ChallengeStatus, NewChallenge } from './types';
+import { challengeExpectationSchema, challengeStateSchema, closedChallengeStatusSchema, newChallengeSchema, isUuid, parseInput } from './validation';
 
 const codeParam = z.string().min(1).max(4096);
 
@@ -99,7 +99,7 @@ export async function replaceChallengeCode(ctx: StoreContext, id: string, code: 
 export async function saveChallengeState(
   ctx: StoreContext,
   id: string,
-  expected: { attempts: number; sendCount: number },
+  expected: ChallengeExpectation,
   next: ChallengeState,
 ): Promise<Challenge> {
   return saveChallengeStateIn(ctx.db, id, expected, next, ctx.now());
@@ -113,21 +113,22 @@ export async function saveChallengeState(
  */
 export function challengeStateUpdate(
   id: string,
-  expected: { attempts: number; sendCount: number },
+  expected: ChallengeExpectation,
   next: ChallengeState,
   now: Date,
   firstParam: number,
 ): { sql: string; params: unknown[] } {
   const n = parseInput(challengeStateSchema, next, 'challenge state');
+  const e = parseInput(challengeExpectationSchema, expected, 'challenge expectation');
   if (!isUuid(id)) throw notFound(id);
   const p = (i: number) => `$${firstParam + i}`;
   return {
     sql: `UPDATE verification_challenges
         SET status = ${p(3)}, attempts = ${p(4)}, code_hash = ${p(5)}, code_salt = ${p(6)}, expires_at = ${p(7)}::timestamptz,
             send_count = ${p(8)}, last_sent_at = ${p(9)}::timestamptz, updated_at = ${p(10)}::timestamptz
-      WHERE id = ${p(0)} AND status IN ('pending', 'expired') AND attempts = ${p(1)} AND send_count = ${p(2)}`,
-    params: [id, expected.attempts, expected.sendCount, n.status, n.attempts, n.codeHash, n.codeSalt, iso(n.expiresAt),
-      n.sendCount, n.lastSentAt ? iso(n.lastSentAt) : null, iso(now)],
+      WHERE id = ${p(0)} AND status = ${p(11)} AND attempts = ${p(1)} AND send_count = ${p(2)}`,
+    params: [id, e.attempts, e.sendCount, n.status, n.attempts, n.codeHash, n.codeSalt, iso(n.expiresAt),
+      n.sendCount, n.lastSentAt ? iso(n.lastSentAt) : null, iso(now), e.status],
   };
 }
 
@@ -142,7 +143,7 @@ export async function challengeUpdateRefused(db: Queryable, id: string): Promise
 export async function saveChallengeStateIn(
   db: Queryable,
   id: string,
-  expected: { attempts: number; sendCount: number },
+  expected: ChallengeExpectation,
   next: ChallengeState,
   now: Date,
 ): Promise<Challenge> {

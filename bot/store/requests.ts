@@ -157,13 +157,20 @@ async function applyTransition(
     sets.push(`${spec.column} = $${params.length}${spec.cast}`);
     if (current) changed = { ...changed, ...spec.toField(param) };
   }
-  // The challenge's new state is saved in the same statement, and the request
-  // moves only if it was saved.
+  // The challenge's new state is saved in the same statement, and each
+  // changes only with the other: the request is locked at the expected version
+  // first (a data-modifying CTE runs even when nothing reads its rows, so the
+  // challenge must check the request itself), and it moves only if the
+  // challenge was saved.
   const challenge = opts.saveChallenge
     ? challengeStateUpdate(opts.saveChallenge.id, opts.saveChallenge.expected, opts.saveChallenge.next, now, params.length + 1)
     : null;
   if (challenge) params.push(...challenge.params);
-  const move = `${challenge ? `saved_challenge AS (${challenge.sql} RETURNING 1), ` : ''}moved AS (
+  const lockedChallenge = challenge
+    ? `locked AS (SELECT 1 FROM reset_requests WHERE id = $1 AND version = $2 FOR UPDATE),
+    saved_challenge AS (${challenge.sql} AND EXISTS (SELECT 1 FROM locked) RETURNING 1), `
+    : '';
+  const move = `${lockedChallenge}moved AS (
     UPDATE reset_requests SET ${sets.join(', ')}
      WHERE id = $1 AND version = $2${challenge ? ' AND EXISTS (SELECT 1 FROM saved_challenge)' : ''}
      RETURNING ${current ? 'version' : '*'})`;

@@ -194,7 +194,7 @@ describe.each(ENGINES)('the store on %s', (engine: StoreEngineKind) => {
       const e = await store.createChallenge({ requestId: r.id, method: 'email', codeHash: 'c'.repeat(64), codeSalt: 'salt-salt-salt', digits: 6, maxAttempts: 5, expiresAt: minutesFromNow(10) });
       const tried = (attempts: number) => ({ status: 'pending' as const, attempts, codeHash: e.codeHash, codeSalt: e.codeSalt, expiresAt: e.expiresAt, sendCount: 1, lastSentAt: e.lastSentAt });
       const answers = await Promise.allSettled([0, 1].map(() => store.transitionFrom(r, { stepToken: null }, { actor: userActor(), action: 'verify.code_wrong' }, {
-        saveChallenge: { id: e.id, expected: { attempts: 0, sendCount: 1 }, next: tried(1) },
+        saveChallenge: { id: e.id, expected: { status: 'pending', attempts: 0, sendCount: 1 }, next: tried(1) },
       })));
       expect(answers.filter((x) => x.status === 'fulfilled')).toHaveLength(1);
       expect((answers.find((x) => x.status === 'rejected') as PromiseRejectedResult).reason).toMatchObject({ code: 'STORE_VERSION_CONFLICT' });
@@ -205,17 +205,27 @@ describe.each(ENGINES)('the store on %s', (engine: StoreEngineKind) => {
       const auditBefore = await auditEntries(store);
       // The request is current but the challenge moved on: neither changes.
       await expectCode(store.transitionFrom(after, { state: 'verified' }, { actor: userActor(), action: 'x' }, {
-        saveChallenge: { id: e.id, expected: { attempts: 0, sendCount: 1 }, next: { ...tried(1), status: 'passed' } },
+        saveChallenge: { id: e.id, expected: { status: 'pending', attempts: 0, sendCount: 1 }, next: { ...tried(1), status: 'passed' } },
       }), 'STORE_VERSION_CONFLICT');
       await expectCode(store.transitionFrom(after, { state: 'verified' }, { actor: userActor(), action: 'x' }, {
-        saveChallenge: { id: randomUUID(), expected: { attempts: 1, sendCount: 1 }, next: tried(2) },
+        saveChallenge: { id: randomUUID(), expected: { status: 'pending', attempts: 1, sendCount: 1 }, next: tried(2) },
       }), 'STORE_NOT_FOUND');
       expect(await store.getRequest(r.id)).toEqual(after);
       expect((await store.getChallenge(e.id))?.status).toBe('pending');
       expect(await auditEntries(store)).toBe(auditBefore);
 
-      const passed = await store.transitionFrom(after, { state: 'verified' }, { actor: userActor(), action: 'verify.passed' }, {
-        saveChallenge: { id: e.id, expected: { attempts: 1, sendCount: 1 }, next: { ...tried(2), status: 'passed' } },
+      // The challenge is current but the request moved on (a step elsewhere that left the challenge alone): neither changes.
+      const movedOn = await store.transitionFrom(after, { state: 'verifying' }, { actor: userActor(), action: 'elsewhere' });
+      const auditMid = await auditEntries(store);
+      await expectCode(store.transitionFrom(after, { state: 'verified' }, { actor: userActor(), action: 'x' }, {
+        saveChallenge: { id: e.id, expected: { status: 'pending', attempts: 1, sendCount: 1 }, next: { ...tried(2), status: 'passed' } },
+      }), 'STORE_VERSION_CONFLICT');
+      expect(await store.getChallenge(e.id)).toMatchObject({ status: 'pending', attempts: 1 });
+      expect(await store.getRequest(r.id)).toEqual(movedOn);
+      expect(await auditEntries(store)).toBe(auditMid);
+
+      const passed = await store.transitionFrom(movedOn, { state: 'verified' }, { actor: userActor(), action: 'verify.passed' }, {
+        saveChallenge: { id: e.id, expected: { status: 'pending', attempts: 1, sendCount: 1 }, next: { ...tried(2), status: 'passed' } },
       });
       expect(passed).toEqual(await store.getRequest(r.id));
       expect(await store.getChallenge(e.id)).toMatchObject({ status: 'passed', attempts: 2 });
@@ -332,13 +342,18 @@ describe.each(ENGINES)('the store on %s', (engine: StoreEngineKind) => {
       expect(e).toMatchObject({ codeHash: hash, codeSalt: 'salt-salt-salt', digits: 8, sendCount: 1, attempts: 0 });
       const next = { status: 'pending' as const, attempts: 1, codeHash: hash, codeSalt: 'salt-salt-salt', expiresAt: e.expiresAt, sendCount: 1, lastSentAt: e.lastSentAt };
       const results = await Promise.allSettled([
-        store.saveChallengeState(e.id, { attempts: 0, sendCount: 1 }, next),
-        store.saveChallengeState(e.id, { attempts: 0, sendCount: 1 }, next),
+        store.saveChallengeState(e.id, { status: 'pending', attempts: 0, sendCount: 1 }, next),
+        store.saveChallengeState(e.id, { status: 'pending', attempts: 0, sendCount: 1 }, next),
       ]);
       expect(results.filter((x) => x.status === 'fulfilled')).toHaveLength(1);
       const rejected = results.find((x) => x.status === 'rejected') as PromiseRejectedResult;
       expect(rejected.reason).toMatchObject({ code: 'STORE_VERSION_CONFLICT' });
       expect((await store.getChallenge(e.id))?.attempts).toBe(1);
+      // Read while pending, but expired since: the answer read a state that is gone.
+      await store.saveChallengeState(e.id, { status: 'pending', attempts: 1, sendCount: 1 }, { ...next, status: 'expired' });
+      await expectCode(store.saveChallengeState(e.id, { status: 'pending', attempts: 1, sendCount: 1 }, { ...next, attempts: 2 }), 'STORE_VERSION_CONFLICT');
+      await expectCode(store.saveChallengeState(e.id, { status: 'passed' as 'pending', attempts: 1, sendCount: 1 }, next), 'STORE_INVALID_INPUT');
+      expect(await store.getChallenge(e.id)).toMatchObject({ status: 'expired', attempts: 1 });
       await expectCode(store.createChallenge({ requestId: r.id, method: 'sms', code: '123456', codeHash: hash, codeSalt: 'salt-salt-salt', maxAttempts: 5, expiresAt: minutesFromNow(10) }), 'STORE_INVALID_INPUT');
     });
   });

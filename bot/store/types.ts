@@ -120,6 +120,16 @@ export interface Challenge {
   updatedAt: Date;
 }
 
+/**
+ * A challenge as a caller read it, for a guarded update: it changes only if it
+ * is still open in this exact status with these counts.
+ */
+export interface ChallengeExpectation {
+  status: 'pending' | 'expired';
+  attempts: number;
+  sendCount: number;
+}
+
 /** The mutable part of a challenge, as the domain's verification methods compute it. */
 export interface ChallengeState {
   status: ChallengeStatus;
@@ -289,7 +299,7 @@ export interface TransitionOptions {
   /** Record an approver's decision in the same transaction. */
   recordApproval?: NewApproval;
   /** Save a verification challenge's new state in the same transaction (see saveChallengeState). */
-  saveChallenge?: { id: string; expected: { attempts: number; sendCount: number }; next: ChallengeState };
+  saveChallenge?: { id: string; expected: ChallengeExpectation; next: ChallengeState };
 }
 
 export type StoreEngineKind = 'pglite' | 'postgres';
@@ -325,11 +335,11 @@ export interface Store {
   setChallengeStatus(id: string, status: Exclude<ChallengeStatus, 'pending'>): Promise<Challenge>;
   replaceChallengeCode(id: string, code: string, expiresAt: Date): Promise<Challenge>;
   /**
-   * Saves a challenge's new state only if its attempts and send count are
-   * still what the caller read, so two parallel answers cannot both use the
-   * same try. Throws STORE_VERSION_CONFLICT otherwise, changing nothing.
+   * Saves a challenge's new state only if its status, attempts and send count
+   * are still what the caller read, so two parallel answers cannot both use
+   * the same try. Throws STORE_VERSION_CONFLICT otherwise, changing nothing.
    */
-  saveChallengeState(id: string, expected: { attempts: number; sendCount: number }, next: ChallengeState): Promise<Challenge>;
+  saveChallengeState(id: string, expected: ChallengeExpectation, next: ChallengeState): Promise<Challenge>;
 
   saveConversationReference(tenantId: string, aadObjectId: string, reference: Record<string, JsonValue>): Promise<void>;
   getConversationReference(tenantId: string, aadObjectId: string): Promise<ConversationReferenceRecord | null>;

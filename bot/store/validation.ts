@@ -83,6 +83,12 @@ export const challengeStateSchema = z.object({
   lastSentAt: date.nullable(),
 }).strict();
 
+export const challengeExpectationSchema = z.object({
+  status: z.enum(['pending', 'expired']),
+  attempts: z.number().int().min(0).max(100),
+  sendCount: z.number().int().min(0).max(100),
+}).strict();
+
 export const closedChallengeStatusSchema = z.enum(CHALLENGE_STATUSES).exclude(['pending']);
 
 export const newApprovalSchema = z.object({
