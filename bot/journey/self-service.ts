@@ -29,6 +29,7 @@ import { finishJob } from './job-results';
 import { updateRequesterCard } from './requester-card';
 import type { Actor, ClickOrigin, JobFinished, JourneyDeps } from './journey-deps';
 import { expireOverdueRequests } from './overdue-requests';
+import { RequestSnapshots, withChallenge, type RequestSnapshot } from './request-snapshots';
 import { commitTransition, toAuditInput, toDomain } from './request-records';
 
 export type { Actor, ClickOrigin, JobFinished, JourneyConfig, JourneyDeps } from './journey-deps';
@@ -37,7 +38,18 @@ const PRIVILEGED_BECAUSE = 'The directory marks this account as privileged (a me
 
 const OPERATION: Record<RequestKind, 'reset' | 'unlock' | 'change'> = { reset: 'reset', unlock: 'unlock', change: 'change', status: 'unlock' };
 
+/** A code answer in progress: whether it is decided on a snapshot, and whether its write has committed. */
+interface CodeAttempt {
+  fromSnapshot: boolean;
+  committed: boolean;
+}
+
+/** Thrown where an answer decided on a snapshot would do more than its one guarded write: it is decided again on a fresh read. */
+class NeedsFreshRead extends Error {}
+
 export class SelfServiceJourney {
+  private readonly snapshots = new RequestSnapshots();
+
   constructor(private readonly deps: JourneyDeps) {}
 
   private get store(): Store {
@@ -233,18 +245,22 @@ export class SelfServiceJourney {
   }
 
   /** authorize, with the request's challenges read in the same query (code answers and resends need both). */
-  private async authorizeWithChallenges(actor: Actor, requestId: string, stepToken: string): Promise<{ row: StoredRequest; challenges: Challenge[] }> {
-    const found = await this.store.getRequestWithChallenges(requestId);
-    return { row: await this.authorizeClick(actor, found?.request ?? null, stepToken), challenges: found?.challenges ?? [] };
+  private async authorizeWithChallenges(actor: Actor, requestId: string, stepToken: string): Promise<RequestSnapshot> {
+    return this.authorizeFound(actor, await this.store.getRequestWithChallenges(requestId), stepToken);
   }
 
-  private async authorizeClick(actor: Actor, row: StoredRequest | null, stepToken: string): Promise<StoredRequest> {
+  private async authorizeFound(actor: Actor, found: RequestSnapshot | null, stepToken: string, attempt?: CodeAttempt): Promise<RequestSnapshot> {
+    return { request: await this.authorizeClick(actor, found?.request ?? null, stepToken, attempt), challenges: found?.challenges ?? [] };
+  }
+
+  private async authorizeClick(actor: Actor, row: StoredRequest | null, stepToken: string, attempt?: CodeAttempt): Promise<StoredRequest> {
     if (!row || row.tenantId !== actor.tenantId) throw new ResetDeskError('STEP_OVER', 'This step is over.');
     assertActsOn(toDomain(row), actor.aadObjectId);
     if (isTerminal(row.state) || !row.stepTokenHash || !stepTokenMatches(row.stepTokenHash, stepToken)) {
       throw new ResetDeskError('STEP_OVER', 'This step is over.');
     }
     if (row.expiresAt.getTime() <= this.deps.now().getTime() && !['queued', 'applying'].includes(row.state)) {
+      if (attempt?.fromSnapshot) throw new NeedsFreshRead();
       await commitTransition(this.store, row, applyEvent(toDomain(row), { type: 'timedOut' }, this.deps.now())).catch(() => undefined);
       throw new ResetDeskError('REQUEST_EXPIRED', 'This request has expired.');
     }
@@ -256,7 +272,7 @@ export class SelfServiceJourney {
   }
 
   private async chooseMethod(actor: Actor, requestId: string, stepToken: string, methodId: string): Promise<AdaptiveCard> {
-    const row = await this.authorize(actor, requestId, stepToken);
+    const { request: row, challenges } = await this.authorizeWithChallenges(actor, requestId, stepToken);
     if (row.state !== 'started' && row.state !== 'verifying') throw new ResetDeskError('STEP_OVER', 'This step is over.');
     const request = toDomain(row);
     const info = await this.userMethods(request);
@@ -265,9 +281,10 @@ export class SelfServiceJourney {
     const method = name ? this.deps.methods[name] : undefined;
     if (!name || !method) throw new ResetDeskError('VERIFY_METHOD_UNAVAILABLE', 'That method is not available. Please choose another one.');
     const started = await method.start(this.context(request, info.user));
-    await this.saveNewChallenge(started.challenge as CodeChallenge | ManagerChallenge);
+    const created = await this.saveNewChallenge(started.challenge as CodeChallenge | ManagerChallenge);
     await this.store.appendAudit(toAuditInput(started.audit));
     const moved = await commitTransition(this.store, row, applyEvent(request, { type: 'verificationStarted', method: name }, this.deps.now()));
+    if (created.method !== 'manager') this.snapshots.keep(moved.row, [...challenges, created]);
     return this.challengeCard(moved.row, moved.stepToken!, started.challenge as CodeChallenge | ManagerChallenge, info.managerName);
   }
 
@@ -282,12 +299,11 @@ export class SelfServiceJourney {
     return buildEnterCodeCard({ requestId: row.id, stepToken, destination, codeLength: challenge.digits, ...(notice ? { notice } : {}), ...step });
   }
 
-  private async saveNewChallenge(challenge: CodeChallenge | ManagerChallenge): Promise<void> {
+  private async saveNewChallenge(challenge: CodeChallenge | ManagerChallenge): Promise<Challenge> {
     if (challenge.method === 'manager') {
-      await this.store.createChallenge({ id: challenge.id, requestId: challenge.requestId, method: 'manager', targetRef: challenge.managerAadId, maxAttempts: 1, expiresAt: challenge.expiresAt });
-      return;
+      return this.store.createChallenge({ id: challenge.id, requestId: challenge.requestId, method: 'manager', targetRef: challenge.managerAadId, maxAttempts: 1, expiresAt: challenge.expiresAt });
     }
-    await this.store.createChallenge({
+    return this.store.createChallenge({
       id: challenge.id, requestId: challenge.requestId, method: challenge.method, maskedTarget: challenge.maskedTarget,
       codeHash: challenge.codeHash, codeSalt: challenge.codeSalt, digits: challenge.digits, maxAttempts: challenge.maxAttempts, expiresAt: challenge.expiresAt,
     });
@@ -299,7 +315,21 @@ export class SelfServiceJourney {
   }
 
   private async submitCode(actor: Actor, requestId: string, stepToken: string, code: string): Promise<AdaptiveCard> {
-    const { row, challenges } = await this.authorizeWithChallenges(actor, requestId, stepToken);
+    const snapshot = this.snapshots.take(requestId);
+    if (snapshot) {
+      const attempt: CodeAttempt = { fromSnapshot: true, committed: false };
+      try {
+        return await this.answerCode(actor, snapshot, stepToken, code, attempt);
+      } catch (err) {
+        // Until its guarded write commits, an answer decided on a snapshot has changed nothing.
+        if (attempt.committed) throw err;
+      }
+    }
+    return this.answerCode(actor, await this.store.getRequestWithChallenges(requestId), stepToken, code, { fromSnapshot: false, committed: false });
+  }
+
+  private async answerCode(actor: Actor, found: RequestSnapshot | null, stepToken: string, code: string, attempt: CodeAttempt): Promise<AdaptiveCard> {
+    const { request: row, challenges } = await this.authorizeFound(actor, found, stepToken, attempt);
     if (row.state !== 'verifying') throw new ResetDeskError('STEP_OVER', 'This step is over.');
     const stored = latestOpenChallenge(challenges, ['email', 'sms']);
     const challenge = toCodeChallenge(stored);
@@ -311,16 +341,21 @@ export class SelfServiceJourney {
     const saveChallenge = { id: stored.id, expected: expectationOf(stored), next: challengeState(result.challenge) };
     switch (result.outcome) {
       case 'passed':
-        return this.methodPassed(row, challenge.method, saveChallenge);
+        return this.methodPassed(row, challenge.method, saveChallenge, attempt);
       case 'failed': {
+        // Its audit entry is written before the guarded move, so it is decided on a fresh read.
+        if (attempt.fromSnapshot) throw new NeedsFreshRead();
         if (result.audit) await this.store.appendAudit(toAuditInput(result.audit));
         const failed = applyEvent(request, { type: 'verificationFailed', method: challenge.method, reasonCode: 'VERIFY_TOO_MANY_TRIES' }, this.deps.now());
         await commitTransition(this.store, row, failed, { options: { saveChallenge } });
+        attempt.committed = true;
         return buildTooManyTriesCard({ startAgain: startAgain() });
       }
       case 'retry':
       case 'expired': {
         const fresh = await commitTransition(this.store, row, { request, audit: result.audit ?? stepIssued(request) }, { options: { saveChallenge } });
+        attempt.committed = true;
+        this.snapshots.keep(fresh.row, withChallenge(challenges, { ...stored, ...saveChallenge.next, updatedAt: fresh.row.updatedAt }));
         const notice: CodeNotice = result.outcome === 'expired' ? { kind: 'codeExpired' } : { kind: 'wrongCode', triesLeft: Number(result.error.details.triesLeft ?? 0) };
         return this.challengeCard(fresh.row, fresh.stepToken!, result.challenge, undefined, notice);
       }
@@ -328,7 +363,7 @@ export class SelfServiceJourney {
   }
 
   private async resendCode(actor: Actor, requestId: string, stepToken: string): Promise<AdaptiveCard> {
-    const { row, challenges } = await this.authorizeWithChallenges(actor, requestId, stepToken);
+    const { request: row, challenges } = await this.authorizeWithChallenges(actor, requestId, stepToken);
     if (row.state !== 'verifying') throw new ResetDeskError('STEP_OVER', 'This step is over.');
     const stored = latestOpenChallenge(challenges, ['email', 'sms']);
     const challenge = toCodeChallenge(stored);
@@ -337,9 +372,10 @@ export class SelfServiceJourney {
     const info = await this.userMethods(request);
     let notice: CodeNotice;
     let shown = challenge;
+    let saved = stored;
     try {
       const resent = await method.resend(challenge, this.context(request, info.user));
-      await this.store.saveChallengeState(stored.id, expectationOf(stored), challengeState(resent.challenge));
+      saved = await this.store.saveChallengeState(stored.id, expectationOf(stored), challengeState(resent.challenge));
       await this.store.appendAudit(toAuditInput(resent.audit));
       notice = { kind: 'newCodeSent' };
       shown = resent.challenge;
@@ -348,11 +384,13 @@ export class SelfServiceJourney {
       notice = { kind: 'resendTooSoon', retryAfterSeconds: Number(err.details.retryAfterSeconds ?? 60) };
     }
     const fresh = await commitTransition(this.store, row, { request, audit: stepIssued(request) });
+    this.snapshots.keep(fresh.row, withChallenge(challenges, saved));
     return this.challengeCard(fresh.row, fresh.stepToken!, shown, undefined, notice);
   }
 
-  private async methodPassed(row: StoredRequest, method: VerificationMethodName, saveChallenge?: TransitionOptions['saveChallenge']): Promise<AdaptiveCard> {
+  private async methodPassed(row: StoredRequest, method: VerificationMethodName, saveChallenge?: TransitionOptions['saveChallenge'], attempt?: CodeAttempt): Promise<AdaptiveCard> {
     const moved = await commitTransition(this.store, row, applyEvent(toDomain(row), { type: 'methodPassed', method }, this.deps.now()), saveChallenge ? { options: { saveChallenge } } : {});
+    if (attempt) attempt.committed = true;
     if (moved.row.state === 'verifying') return this.chooseMethodCard(moved.row, moved.stepToken!);
     return this.afterVerified(moved.row, moved.stepToken!, undefined);
   }

@@ -45,6 +45,31 @@ describeOnPostgres('two bot replicas and two agents on PostgreSQL', () => {
     expect(updates).toHaveLength(1);
   });
 
+  test('code answers alternating between replicas count every try once, whatever each replica last saw', async () => {
+    const { graph } = await world.person('rc');
+    const onA = world.bot.client(graph);
+    const onB = second.client(graph);
+    const menu = await onA.say('hi');
+    const choose = await onA.click(menu.card, 'menu.reset', {}, menu.activityId);
+    // A keeps what it wrote here; B's answers then make that out of date.
+    let codeCard = (await onA.click(choose.card!, 'verify.chooseMethod', { method: 'email' }, menu.activityId)).card!;
+    const right = codeMailedTo(world.bot, graph.emailMethods![0]!);
+    const wrong = right === '111111' ? '222222' : '111111';
+    const answers = [onB, onA, onB, onA];
+    for (const [i, client] of answers.entries()) {
+      codeCard = (await client.click(codeCard, 'verify.submitCode', { code: wrong }, menu.activityId)).card!;
+      expect(cardText(codeCard)).toMatch(new RegExp(`${4 - i} (tries|try) left`));
+    }
+    const [request] = await world.bot.app.store.listRequestsByOwner(world.bot.graph.tenantId, graph.id);
+    expect((await world.bot.app.store.listChallenges(request!.id))[0]).toMatchObject({ attempts: 4 });
+    // B's view is stale (A answered last): the fifth wrong try still closes the request.
+    const closed = await onB.click(codeCard, 'verify.submitCode', { code: wrong }, menu.activityId);
+    expect(cardText(closed.card)).toMatch(/too many/i);
+    const late = await onA.click(codeCard, 'verify.submitCode', { code: right }, menu.activityId);
+    expect(cardText(late.card)).toMatch(/step is over/i);
+    expect(await world.bot.app.store.getRequest(request!.id)).toMatchObject({ state: 'closed' });
+  });
+
   test('an unlock started on one replica and finished on the other works', async () => {
     const { account, graph } = await world.person('ru');
     await lockOut(world.dir, account.userPrincipalName);

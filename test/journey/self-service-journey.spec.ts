@@ -106,6 +106,48 @@ describe.each(testEngines())('the self-service journey on %s', (engine: StoreEng
     expect(audit.map((a) => a.action)).toEqual(expect.arrayContaining(['verification.code_wrong', 'verification.failed']));
   });
 
+  test('wrong codes answered on the replica that wrote the last step are decided without reading the request again, and each is still persisted', async () => {
+    const { graph } = await world.person('sn');
+    const client = world.bot.client(graph);
+    const { card, cardId } = await start(client, 'menu.reset');
+    let codeCard = (await client.click(card, 'verify.chooseMethod', { method: 'email' }, cardId)).card!;
+    const right = codeMailedTo(world.bot, graph.emailMethods![0]!);
+    const wrong = right === '111111' ? '222222' : '111111';
+    const store = world.bot.app.store;
+    const reads = jest.spyOn(store, 'getRequestWithChallenges');
+    try {
+      for (let i = 4; i >= 3; i--) {
+        codeCard = (await client.click(codeCard, 'verify.submitCode', { code: wrong }, cardId)).card!;
+        expect(cardText(codeCard)).toMatch(new RegExp(`${i} tries left`));
+      }
+      expect(reads).not.toHaveBeenCalled();
+    } finally {
+      reads.mockRestore();
+    }
+    const [request] = await store.listRequestsByOwner(world.bot.graph.tenantId, graph.id);
+    expect((await store.listChallenges(request!.id))[0]).toMatchObject({ attempts: 2, status: 'pending' });
+    expect((await store.listAudit({ requestId: request!.id })).filter((a) => a.action === 'verification.code_wrong')).toHaveLength(2);
+    const passwordCard = await client.click(codeCard, 'verify.submitCode', { code: right }, cardId);
+    expect(cardText(passwordCard.card)).toMatch(/new password/i);
+  });
+
+  test('a code answer after the request changed behind this replica (closed elsewhere) is decided on the database and changes nothing', async () => {
+    const { graph } = await world.person('sc');
+    const client = world.bot.client(graph);
+    const { card, cardId } = await start(client, 'menu.reset');
+    const codeCard = (await client.click(card, 'verify.chooseMethod', { method: 'email' }, cardId)).card!;
+    const right = codeMailedTo(world.bot, graph.emailMethods![0]!);
+    const store = world.bot.app.store;
+    const [request] = await store.listRequestsByOwner(world.bot.graph.tenantId, graph.id);
+    // As another replica's deadline sweep would: the state moves, the step token stays.
+    await store.transitionRequest(request!.id, request!.version, { state: 'closed', resultCode: 'REQUEST_EXPIRED' }, { actor: { kind: 'system', id: 'elsewhere' }, action: 'request.closed', requestId: request!.id });
+    const answer = await client.click(codeCard, 'verify.submitCode', { code: right }, cardId);
+    expect(cardText(answer.card)).toMatch(/step is over/i);
+    expect(await store.getRequest(request!.id)).toMatchObject({ state: 'closed', version: request!.version + 1 });
+    expect((await store.listChallenges(request!.id))[0]).toMatchObject({ attempts: 0, status: 'pending' });
+    expect((await store.listAudit({ requestId: request!.id })).map((a) => a.action)).not.toContain('verification.passed');
+  });
+
   test('mismatched and weak passwords are refused with the reason, and nothing is queued', async () => {
     const { graph } = await world.person('wp', { displayName: 'Wanda Pike' });
     const client = world.bot.client(graph);
