@@ -147,8 +147,8 @@ export async function openPostgresEngine(connectionString: string, logger?: Logg
     // A session whose ROLLBACK failed is in an unknown state: destroy it rather than pool it.
     let broken: Error | undefined;
     try {
-      await client.query('BEGIN');
-      if (lockKey !== null) await client.query('SELECT pg_advisory_xact_lock($1)', [lockKey]);
+      // One round trip for both: the key is one of our integer constants, never input.
+      await client.query(lockKey === null ? 'BEGIN' : `BEGIN; SELECT pg_advisory_xact_lock(${Math.trunc(lockKey)})`);
       const result = await fn(wrapClient(client));
       await client.query('COMMIT');
       return result;

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { ResetDeskError } from '../../errors';
+import { ResetDeskError, asOutcome } from '../../errors';
 import type { CheckResult, VerificationChallenge, VerificationContext, VerificationResponse } from './verification-method';
 
 export function challengeTimes(now: Date, ttlMs: number): { createdAt: Date; expiresAt: Date } {
@@ -42,5 +42,5 @@ export function assertChallengeOpen(challenge: VerificationChallenge, response: 
 /** The first answer after the deadline marks the challenge expired, so the store sees the same thing the user does. */
 export function expireIfDue<C extends VerificationChallenge>(challenge: C, now: Date): CheckResult<C> | undefined {
   if (now.getTime() < challenge.expiresAt.getTime()) return undefined;
-  return { outcome: 'expired', challenge: { ...challenge, status: 'expired' }, error: closedChallengeError(challenge, 'expired') };
+  return { outcome: 'expired', challenge: { ...challenge, status: 'expired' }, error: asOutcome(() => closedChallengeError(challenge, 'expired')) };
 }

@@ -1,6 +1,6 @@
 import { createHmac, createSecretKey, randomBytes, randomInt, timingSafeEqual, type KeyObject } from 'node:crypto';
 import { z } from 'zod';
-import { ResetDeskError } from '../../errors';
+import { ResetDeskError, asOutcome } from '../../errors';
 import type { AuditActor, AuditEntryDraft } from '../audit';
 import { assertChallengeOpen, challengeTimes, closedChallengeError, expireIfDue, newChallengeId } from './challenge';
 import type { CheckResult, CodeChallenge, VerificationContext, VerificationResponse } from './verification-method';
@@ -162,12 +162,12 @@ export function checkCodeChallenge(
   };
   if (triesLeft === 0) {
     const failed: CodeChallenge = { ...challenge, attempts, status: 'failed' };
-    return { outcome: 'failed', challenge: failed, error: closedChallengeError(failed, 'failed'), audit };
+    return { outcome: 'failed', challenge: failed, error: asOutcome(() => closedChallengeError(failed, 'failed')), audit };
   }
   return {
     outcome: 'retry',
     challenge: { ...challenge, attempts },
-    error: new ResetDeskError('VERIFY_CODE_WRONG', `That code is not right. You have ${triesLeft} ${triesLeft === 1 ? 'try' : 'tries'} left.`, { triesLeft }),
+    error: asOutcome(() => new ResetDeskError('VERIFY_CODE_WRONG', `That code is not right. You have ${triesLeft} ${triesLeft === 1 ? 'try' : 'tries'} left.`, { triesLeft })),
     audit,
   };
 }
