@@ -11,7 +11,7 @@ import * as enrollment from './enrollment-codes';
 import type { Engine } from './engine';
 import * as jobs from './jobs';
 import { runMigrations } from './migrations';
-import { openPgliteEngine } from './pglite-engine';
+import { openPgliteThreadEngine } from './pglite-thread-engine';
 import { openPostgresEngine } from './postgres-engine';
 import * as requests from './requests';
 import { rememberTokenId } from './token-ids';
@@ -48,7 +48,7 @@ export async function openStore(options: OpenStoreOptions = {}): Promise<Store> 
   const opts = parseInput(optionsSchema, options, 'store options');
   const logger = options.logger;
   if (opts.databaseUrl && opts.dataDir) logger?.warn('store: both DATABASE_URL and a data folder are set; using PostgreSQL');
-  const db = opts.databaseUrl ? await openPostgresEngine(opts.databaseUrl, logger) : await openPgliteEngine(opts.dataDir);
+  const db = opts.databaseUrl ? await openPostgresEngine(opts.databaseUrl, logger) : await openPgliteThreadEngine(opts.dataDir);
   try {
     const migrated = await runMigrations(db);
     logger?.info({ engine: db.kind, schemaVersion: migrated.current, applied: migrated.applied }, 'store: ready');

@@ -1,17 +1,27 @@
 // The PGlite engine runs the store's statements as named prepared statements
 // over PGlite's wire-protocol entry point and serializes its own transactions;
-// these pin down what that must keep from PGlite's own query() and transaction().
+// these pin down what that must keep from PGlite's own query() and transaction(),
+// in this thread and across the messages to the thread the service runs it on.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Engine } from './engine';
 import { openPgliteEngine } from './pglite-engine';
+import { openPgliteThreadEngine } from './pglite-thread-engine';
 
-describe('the PGlite engine', () => {
+const ENGINES: Array<[string, (dataDir?: string) => Promise<Engine>]> = [
+  ['in this thread', openPgliteEngine],
+  ['on a thread of its own', openPgliteThreadEngine],
+];
+
+describe.each(ENGINES)('the PGlite engine %s', (_where, open) => {
   let db: Engine;
   let tables = 0;
   // Each test has a table of its own, so a statement one test prepared never meets another's table.
   let t = '';
 
   beforeAll(async () => {
-    db = await openPgliteEngine();
+    db = await open();
   });
 
   beforeEach(async () => {
@@ -49,9 +59,10 @@ describe('the PGlite engine', () => {
       await new Promise((resolve) => setTimeout(resolve, 50));
       throw new Error('changed my mind');
     });
+    const outcome = tx.then(() => 'committed', (err: Error) => err.message);
     await entered;
     const seen = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${t} WHERE id = $1`, [7]);
-    await expect(tx).rejects.toThrow('changed my mind');
+    expect(await outcome).toBe('changed my mind');
     expect(seen[0]!.n).toBe(0);
   });
 
@@ -92,5 +103,37 @@ describe('the PGlite engine', () => {
     await db.query("SELECT pg_notify('pings', $1)", ['three']);
     await new Promise((resolve) => setImmediate(resolve));
     expect(got).toEqual(['one', 'two']);
+  });
+});
+
+describe('the PGlite engine on a thread of its own', () => {
+  it('a data folder that cannot be opened fails with the reason, and nothing is left running', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'resetdesk-pglite-'));
+    try {
+      const notAFolder = join(dir, 'file');
+      await writeFile(notAFolder, 'not a database');
+      await expect(openPgliteThreadEngine(notAFolder)).rejects.toThrow(/exists and is not a folder/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('keeps its data in a folder across a restart, and refuses calls once closed', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'resetdesk-pglite-'));
+    try {
+      const first = await openPgliteThreadEngine(dir);
+      await first.exec('CREATE TABLE kept (id int PRIMARY KEY)');
+      await first.transaction((q) => q.query('INSERT INTO kept VALUES ($1)', [42]));
+      await first.close();
+      await expect(first.query('SELECT 1')).rejects.toThrow(/stopped/);
+      const second = await openPgliteThreadEngine(dir);
+      try {
+        expect(await second.query('SELECT id FROM kept')).toEqual([{ id: 42 }]);
+      } finally {
+        await second.close();
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
