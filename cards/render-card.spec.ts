@@ -1,3 +1,4 @@
+import { Template } from 'adaptivecards-templating';
 import { isResetDeskError } from '../bot/errors';
 import { assertSafeCard, cardAttachment, cardInvokeResponse, cardTemplate } from './render-card';
 
@@ -7,6 +8,28 @@ describe('rendering a card template', () => {
   it('fills the bindings and returns the card', () => {
     const render = cardTemplate<{ name: string }>({ ...base, body: [{ type: 'TextBlock', text: 'Hi ${name}', wrap: true }] }, 'test');
     expect(render({ name: 'Jo' }).body).toEqual([{ type: 'TextBlock', text: 'Hi Jo', wrap: true }]);
+  });
+
+  it('a card of the same kind for another request is the same expansion with that request\'s id and token', () => {
+    const payload = {
+      ...base,
+      body: [{ type: 'TextBlock', text: 'Hi ${name}', wrap: true }],
+      actions: [{ type: 'Action.Execute', verb: 'menu.show', data: { requestId: '${requestId}', stepToken: '${stepToken}' } }],
+    };
+    const render = cardTemplate<{ name: string; requestId: string; stepToken: string }>(payload, 'test');
+    const views = [
+      { name: 'Ada', requestId: 'r-1', stepToken: 't-1' },
+      { name: 'Ada', requestId: 'r-2', stepToken: 't-$&-"quoted"' },
+      { name: 'Bo', requestId: 'r-3', stepToken: 't-3' },
+    ];
+    for (const view of views) expect(render(view)).toEqual(new Template(payload).expand({ $root: view }));
+  });
+
+  it('a template that uses the token inside a longer text is expanded afresh for every card', () => {
+    const payload = { ...base, body: [{ type: 'TextBlock', text: 'token ${stepToken} for ${requestId}', wrap: true }] };
+    const render = cardTemplate<{ requestId: string; stepToken: string }>(payload, 'test');
+    expect(JSON.stringify(render({ requestId: 'r-1', stepToken: 'first' }))).toContain('token first for r-1');
+    expect(JSON.stringify(render({ requestId: 'r-2', stepToken: 'second' }))).toContain('token second for r-2');
   });
 
   it('refuses to render a template that gives a password input a value, however the value got there', () => {

@@ -3,6 +3,7 @@
 // a password or code never goes back into a card: whatever a template or a
 // caller gets wrong, an input that takes a secret is never given a value, and
 // an action never carries a secret-named field.
+import { randomBytes } from 'node:crypto';
 import { Template } from 'adaptivecards-templating';
 import { ResetDeskError } from '../bot/errors';
 
@@ -37,11 +38,47 @@ export function cardInvokeResponse(card: AdaptiveCard): { statusCode: 200; type:
   return { statusCode: 200, type: ADAPTIVE_CARD_CONTENT_TYPE, value: card };
 }
 
+// Expanding a template evaluates every binding in it, the largest part of a
+// click's own work after the database. Cards of one kind differ mostly in the
+// request id and step token their buttons carry, which templates only ever
+// place whole ("${requestId}"). So a view is expanded once with markers in
+// those two places, and each card is that expansion with the markers replaced.
+// An expansion that uses a marker in any other way (inside a longer text, say)
+// is not reused: that view is expanded afresh every time.
+const OPAQUE_FIELDS = ['requestId', 'stepToken'] as const;
+const MARKERS = Object.fromEntries(OPAQUE_FIELDS.map((f) => [f, `rd-opaque-${f}-${randomBytes(12).toString('hex')}`])) as Record<(typeof OPAQUE_FIELDS)[number], string>;
+const MEMO_SIZE = 256;
+
+function count(text: string, part: string): number {
+  let n = 0;
+  for (let at = text.indexOf(part); at >= 0; at = text.indexOf(part, at + part.length)) n += 1;
+  return n;
+}
+
 /** Prepares a template once; the returned function expands it for each card sent. */
 export function cardTemplate<View extends object>(payload: object, name: string): (view: View) => AdaptiveCard {
   const template = new Template(payload);
+  const expand = (view: object): unknown => template.expand({ $root: view });
+  // The expansion with markers as JSON text, by the rest of the view; null where it cannot be reused.
+  const memo = new Map<string, string | null>();
+  const expandReusing = (view: object): unknown => {
+    const v = view as Record<string, unknown>;
+    if (OPAQUE_FIELDS.some((f) => typeof v[f] !== 'string')) return expand(view);
+    const key = JSON.stringify({ ...v, requestId: 0, stepToken: 0 });
+    let text = memo.get(key);
+    if (text === undefined) {
+      const marked = JSON.stringify(expand({ ...v, ...MARKERS }));
+      text = OPAQUE_FIELDS.every((f) => count(marked, MARKERS[f]) === count(marked, JSON.stringify(MARKERS[f]))) ? marked : null;
+      if (memo.size >= MEMO_SIZE) memo.delete(memo.keys().next().value!);
+      memo.set(key, text);
+    }
+    if (text === null) return expand(view);
+    let filled = text;
+    for (const f of OPAQUE_FIELDS) filled = filled.replaceAll(JSON.stringify(MARKERS[f]), () => JSON.stringify(v[f]));
+    return JSON.parse(filled);
+  };
   return (view) => {
-    const card: unknown = template.expand({ $root: view });
+    const card: unknown = expandReusing(view);
     assertSafeCard(card, name);
     // A template's buttons can all be switched off; an empty list is noise.
     if (Array.isArray(card.actions) && card.actions.length === 0) delete card.actions;
