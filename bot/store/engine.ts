@@ -6,7 +6,7 @@ export interface Queryable {
   query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
   /** Several statements, no parameters (migrations). */
   exec(sql: string): Promise<void>;
-  /** True inside a transaction that no other can interleave with (PGlite's single connection): advisory locks are pointless there. */
+  /** True where nothing else can run between this connection's statements (PGlite: one connection): locks are pointless there. */
   readonly exclusive?: boolean;
 }
 

@@ -77,6 +77,7 @@ export async function openPgliteEngine(dataDir?: string): Promise<Engine> {
 
   return {
     kind: 'pglite',
+    exclusive: true,
     query: <T>(sql: string, params: unknown[] = []) => gate.runExclusive(() => run<T>(sql, params)),
     exec: (sql: string) => gate.runExclusive(() => execute(sql)),
     transaction,

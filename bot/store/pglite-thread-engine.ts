@@ -94,6 +94,7 @@ export async function openPgliteThreadEngine(dataDir?: string): Promise<Engine> 
 
   return {
     kind: 'pglite',
+    exclusive: true,
     query: <T>(sql: string, params: unknown[] = []) => call<T[]>({ op: 'query', sql, params }),
     exec: (sql: string) => call<void>({ op: 'exec', sql }),
     transaction,

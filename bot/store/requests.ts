@@ -161,13 +161,14 @@ async function applyTransition(
   // changes only with the other: the request is locked at the expected version
   // first (a data-modifying CTE runs even when nothing reads its rows, so the
   // challenge must check the request itself), and it moves only if the
-  // challenge was saved.
+  // challenge was saved. On a single connection (PGlite) nothing can run in
+  // between, so the check needs no row lock.
   const challenge = opts.saveChallenge
     ? challengeStateUpdate(opts.saveChallenge.id, opts.saveChallenge.expected, opts.saveChallenge.next, now, params.length + 1)
     : null;
   if (challenge) params.push(...challenge.params);
   const lockedChallenge = challenge
-    ? `locked AS (SELECT 1 FROM reset_requests WHERE id = $1 AND version = $2 FOR UPDATE),
+    ? `locked AS (SELECT 1 FROM reset_requests WHERE id = $1 AND version = $2${ctx.db.exclusive ? '' : ' FOR UPDATE'}),
     saved_challenge AS (${challenge.sql} AND EXISTS (SELECT 1 FROM locked) RETURNING 1), `
     : '';
   const move = `${lockedChallenge}moved AS (
