@@ -21,6 +21,8 @@ export interface LoadResult {
   p99Ms: number;
   /** Time the server's event loop was busy per answered request (the server runs on this thread). */
   busyUsPerRequest: number;
+  /** CPU time of the server's thread per answered request: unlike busy time, not stretched when other processes take the core. */
+  cpuUsPerRequest: number;
 }
 
 export interface Lane {
@@ -123,13 +125,15 @@ export function runInvokeLoad(label: string, load: InvokeLoad): Promise<LoadResu
         p90Ms: percentile(latencies, 90),
         p99Ms: percentile(latencies, 99),
         busyUsPerRequest: busy && latencies.length > 0 ? (busy.active * 1000) / latencies.length : NaN,
+        // The generator shares this process (other threads), so only the event loop's busy time is known here.
+        cpuUsPerRequest: NaN,
       });
     });
   });
 }
 
 export function formatResult(r: LoadResult): string {
-  return `${r.label.padEnd(40)} ${r.perSecond.toFixed(0).padStart(6)} req/s  p50 ${r.p50Ms.toFixed(2).padStart(6)} ms  p90 ${r.p90Ms.toFixed(2).padStart(6)} ms  p99 ${r.p99Ms.toFixed(2).padStart(6)} ms  busy ${r.busyUsPerRequest.toFixed(0).padStart(4)} µs/req  errors ${r.errors}`;
+  return `${r.label.padEnd(40)} ${r.perSecond.toFixed(0).padStart(6)} req/s  p50 ${r.p50Ms.toFixed(2).padStart(6)} ms  p90 ${r.p90Ms.toFixed(2).padStart(6)} ms  p99 ${r.p99Ms.toFixed(2).padStart(6)} ms  busy ${r.busyUsPerRequest.toFixed(0).padStart(4)} µs/req  cpu ${r.cpuUsPerRequest.toFixed(0).padStart(4)} µs/req  errors ${r.errors}`;
 }
 
 /**
@@ -144,12 +148,13 @@ const WRK_THREADS = 1;
 export async function runWrkLoad(label: string, load: InvokeLoad & { warmupLanes?: Lane[] }): Promise<LoadResult> {
   const dir = await mkdtemp(join(tmpdir(), 'resetdesk-bench-'));
   try {
-    const run = async (lanes: Lane[], ms: number): Promise<{ result: WrkResult; busy: EventLoopUtilization }> => {
+    const run = async (lanes: Lane[], ms: number): Promise<{ result: WrkResult; busy: EventLoopUtilization; cpuUs: number }> => {
       const file = join(dir, `lanes-${randomUUID()}.txt`);
       const header = `${load.serviceUrl} ${load.tenantId} ${load.verb} ${load.clicksPerRequest} ${Object.entries(load.inputs).map(([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(v)}`).join(',')}`;
       const lines = lanes.map((l) => [l.aadObjectId, ...l.requests.flatMap((r) => [r.id, r.stepToken])].join(' '));
       await writeFile(file, [header, ...lines].join('\n') + '\n');
       const from = performance.eventLoopUtilization();
+      const cpuFrom = process.threadCpuUsage();
       const out = await new Promise<string>((resolve, reject) => {
         execFile('wrk', ['-t', String(WRK_THREADS), '-c', String(lanes.length), '-d', `${Math.max(1, Math.round(ms / 1000))}s`, '--timeout', '10s',
           '-s', join(__dirname, 'invoke-load.lua'), load.url, '--', file, String(WRK_THREADS)], { maxBuffer: 1 << 20 }, (err, stdout, stderr) => {
@@ -158,12 +163,13 @@ export async function runWrkLoad(label: string, load: InvokeLoad & { warmupLanes
         });
       });
       const busy = performance.eventLoopUtilization(from);
+      const cpu = process.threadCpuUsage(cpuFrom);
       const line = out.split('\n').find((l) => l.startsWith('RESULT '));
       if (!line) throw new Error(`wrk printed no result:\n${out}`);
-      return { result: JSON.parse(line.slice('RESULT '.length)) as WrkResult, busy };
+      return { result: JSON.parse(line.slice('RESULT '.length)) as WrkResult, busy, cpuUs: cpu.user + cpu.system };
     };
     if (load.warmupMs > 0) await run(load.warmupLanes ?? load.lanes, load.warmupMs);
-    const { result, busy } = await run(load.lanes, load.durationMs);
+    const { result, busy, cpuUs } = await run(load.lanes, load.durationMs);
     const seconds = result.durationUs / 1e6;
     const ok = result.requests - result.errors;
     return {
@@ -176,6 +182,7 @@ export async function runWrkLoad(label: string, load: InvokeLoad & { warmupLanes
       p90Ms: result.p90Us / 1000,
       p99Ms: result.p99Us / 1000,
       busyUsPerRequest: ok > 0 ? (busy.active * 1000) / ok : NaN,
+      cpuUsPerRequest: ok > 0 ? cpuUs / ok : NaN,
     };
   } finally {
     await rm(dir, { recursive: true, force: true });
