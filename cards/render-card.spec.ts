@@ -1,3 +1,5 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Template } from 'adaptivecards-templating';
 import { isResetDeskError } from '../bot/errors';
 import { assertSafeCard, cardAttachment, cardInvokeResponse, cardTemplate } from './render-card';
@@ -23,6 +25,15 @@ describe('rendering a card template', () => {
       { name: 'Bo', requestId: 'r-3', stepToken: 't-3' },
     ];
     for (const view of views) expect(render(view)).toEqual(new Template(payload).expand({ $root: view }));
+  });
+
+  it('every template places the request id and step token only as whole values, which is what lets an expansion be reused', () => {
+    const dir = join(__dirname, 'templates');
+    for (const file of readdirSync(dir).filter((f) => f.endsWith('.json'))) {
+      const text = readFileSync(join(dir, file), 'utf8');
+      const uses = [...text.matchAll(/"[^"]*(requestId|stepToken)[^"]*"/g)].map((m) => m[0]);
+      for (const use of uses) expect([`"\${requestId}"`, `"\${stepToken}"`, '"requestId"', '"stepToken"']).toContain(use);
+    }
   });
 
   it('a template that uses the token inside a longer text is expanded afresh for every card', () => {

@@ -58,32 +58,43 @@ function count(text: string, part: string): number {
 /** Prepares a template once; the returned function expands it for each card sent. */
 export function cardTemplate<View extends object>(payload: object, name: string): (view: View) => AdaptiveCard {
   const template = new Template(payload);
-  const expand = (view: object): unknown => template.expand({ $root: view });
-  // The expansion with markers as JSON text, by the rest of the view; null where it cannot be reused.
-  const memo = new Map<string, string | null>();
-  const expandReusing = (view: object): unknown => {
-    const v = view as Record<string, unknown>;
-    if (OPAQUE_FIELDS.some((f) => typeof v[f] !== 'string')) return expand(view);
-    const key = JSON.stringify({ ...v, requestId: 0, stepToken: 0 });
-    let text = memo.get(key);
-    if (text === undefined) {
-      const marked = JSON.stringify(expand({ ...v, ...MARKERS }));
-      text = OPAQUE_FIELDS.every((f) => count(marked, MARKERS[f]) === count(marked, JSON.stringify(MARKERS[f]))) ? marked : null;
-      if (memo.size >= MEMO_SIZE) memo.delete(memo.keys().next().value!);
-      memo.set(key, text);
-    }
-    if (text === null) return expand(view);
-    let filled = text;
-    for (const f of OPAQUE_FIELDS) filled = filled.replaceAll(JSON.stringify(MARKERS[f]), () => JSON.stringify(v[f]));
-    return JSON.parse(filled);
-  };
-  return (view) => {
-    const card: unknown = expandReusing(view);
+  const expandChecked = (view: object): AdaptiveCard => {
+    const card: unknown = template.expand({ $root: view });
     assertSafeCard(card, name);
     // A template's buttons can all be switched off; an empty list is noise.
     if (Array.isArray(card.actions) && card.actions.length === 0) delete card.actions;
     return card;
   };
+  // The checked expansion with markers, by the rest of the view; null where it cannot be reused.
+  const memo = new Map<string, AdaptiveCard | null>();
+  return (view) => {
+    const v = view as Record<string, unknown>;
+    if (OPAQUE_FIELDS.some((f) => typeof v[f] !== 'string')) return expandChecked(view);
+    const key = JSON.stringify({ ...v, requestId: 0, stepToken: 0 });
+    let marked = memo.get(key);
+    if (marked === undefined) {
+      const card = expandChecked({ ...v, ...MARKERS });
+      const text = JSON.stringify(card);
+      marked = OPAQUE_FIELDS.every((f) => count(text, MARKERS[f]) === count(text, JSON.stringify(MARKERS[f]))) ? card : null;
+      if (memo.size >= MEMO_SIZE) memo.delete(memo.keys().next().value!);
+      memo.set(key, marked);
+    }
+    if (marked === null) return expandChecked(view);
+    // Checked already: filling in two string values adds no input value and no action field.
+    return fill(marked, new Map(OPAQUE_FIELDS.map((f) => [MARKERS[f], v[f] as string]))) as AdaptiveCard;
+  };
+}
+
+/** A fresh copy of `node` with each string that is a key of `values` replaced by its value. */
+function fill(node: unknown, values: Map<string, string>): unknown {
+  if (typeof node === 'string') return values.get(node) ?? node;
+  if (Array.isArray(node)) return node.map((item) => fill(item, values));
+  if (isObject(node)) {
+    const out: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(node)) out[key] = fill(value, values);
+    return out;
+  }
+  return node;
 }
 
 /** Throws `CARD_UNSAFE` unless `card` is a 1.5 Adaptive Card with no secret in an input value or action data. */
