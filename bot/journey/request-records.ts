@@ -39,6 +39,29 @@ export interface Committed {
   stepToken: string | null;
 }
 
+type TrackedFields = Pick<StoredRequest, 'state' | 'privileged' | 'methodsRequired' | 'methodsPassed' | 'expiresAt' | 'resultCode' | 'resultMessage'>;
+
+function isDate(value: unknown): value is Date {
+  return Object.prototype.toString.call(value) === '[object Date]';
+}
+
+/** The fields of `next` that differ from `row`: only those are written (a wrong code changes none of them). */
+function changedFields(row: StoredRequest, next: TrackedFields): Partial<TrackedFields> {
+  const changed: Partial<TrackedFields> = {};
+  for (const key of Object.keys(next) as (keyof TrackedFields)[]) {
+    const before: unknown = row[key];
+    const after: unknown = next[key];
+    // Dates by their time (rows may carry Dates of another realm, so not by instanceof).
+    const same = isDate(before) || isDate(after)
+      ? isDate(before) && isDate(after) && before.getTime() === after.getTime()
+      : Array.isArray(before) || Array.isArray(after)
+        ? JSON.stringify(before) === JSON.stringify(after)
+        : before === after;
+    if (!same) (changed as Record<string, unknown>)[key] = after;
+  }
+  return changed;
+}
+
 /**
  * Persists `transition` on top of `row` (which must be the version the
  * transition was computed from). A new step token is issued unless the
@@ -54,13 +77,15 @@ export async function commitTransition(
   const finished = ['succeeded', 'failed', 'denied', 'expired', 'closed'].includes(next.state);
   const stepToken = finished || extra.keepToken ? null : issueStepToken();
   const patch: RequestPatch = {
-    state: next.state,
-    privileged: next.privileged,
-    methodsRequired: next.methodsRequired,
-    methodsPassed: next.methodsPassed,
-    expiresAt: next.expiresAt,
-    resultCode: next.resultCode ?? null,
-    resultMessage: next.resultMessage ?? null,
+    ...changedFields(row, {
+      state: next.state,
+      privileged: next.privileged,
+      methodsRequired: next.methodsRequired,
+      methodsPassed: next.methodsPassed,
+      expiresAt: next.expiresAt,
+      resultCode: next.resultCode ?? null,
+      resultMessage: next.resultMessage ?? null,
+    }),
     ...(extra.keepToken ? {} : { stepToken }),
     ...extra.patch,
   };

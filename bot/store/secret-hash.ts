@@ -30,7 +30,9 @@ function equalHex(a: string, b: string): boolean {
 /** Constant-time check of a presented step token against the stored hash. */
 export function stepTokenMatches(stepTokenHash: string | null, presented: string): boolean {
   if (!stepTokenHash) return false;
-  return equalHex(stepTokenHash, hashStepToken(presented));
+  const stored = Buffer.from(stepTokenHash, 'hex');
+  const actual = createHash('sha256').update(presented, 'utf8').digest();
+  return stored.length === actual.length && timingSafeEqual(stored, actual);
 }
 
 /** Constant-time check of a typed one-time code against a challenge's salted hash. */
