@@ -39,19 +39,21 @@ export class ResetDeskBot extends TeamsActivityHandler {
       }
       return;
     }
-    const aad = context.activity.from?.aadObjectId;
-    if (aad && context.activity.conversation?.conversationType === 'personal') {
+    const activity = context.activity;
+    const aad = activity.from?.aadObjectId;
+    if (aad && activity.conversation?.conversationType === 'personal') {
       // Kept for proactive updates of this person's cards (results, approvals, manager answers).
-      // JSON round trip: botbuilder leaves undefined members that are not JSON.
-      // Without the incoming activity's id, which changes every turn and is not needed to reach the person later.
-      const { activityId: _ignored, ...reference } = TurnContext.getConversationReference(context.activity);
-      const json = JSON.stringify(reference);
+      // A person's reference rarely changes; writing it on every click would cost a database write per turn,
+      // so it is saved when what reaching them depends on changes (or this replica has not saved it yet).
       const key = `${tenant}/${aad}`;
-      // A person's reference rarely changes; writing it on every click would cost a database write per turn.
-      if (this.savedReferences.get(key) !== json) {
-        await this.deps.store.saveConversationReference(tenant, aad, JSON.parse(json) as Record<string, JsonValue>);
+      const fingerprint = [activity.serviceUrl, activity.channelId, activity.conversation.id, activity.from.id, activity.from.name, activity.recipient?.id, activity.recipient?.name, activity.locale].join('\n');
+      if (this.savedReferences.get(key) !== fingerprint) {
+        // JSON round trip: botbuilder leaves undefined members that are not JSON.
+        // Without the incoming activity's id, which changes every turn and is not needed to reach the person later.
+        const { activityId: _ignored, ...reference } = TurnContext.getConversationReference(activity);
+        await this.deps.store.saveConversationReference(tenant, aad, JSON.parse(JSON.stringify(reference)) as Record<string, JsonValue>);
         if (this.savedReferences.size >= 10_000) this.savedReferences.clear();
-        this.savedReferences.set(key, json);
+        this.savedReferences.set(key, fingerprint);
       }
     }
     await super.run(context);

@@ -3,7 +3,7 @@
 // down to the agent's LDAPS write on the Samba DC and the card updated in place.
 import { dumpAllTables, testEngines } from '../../bot/store/testing';
 import type { StoreEngineKind } from '../../bot/store';
-import { cardOf, cardText, type CardJson, type TeamsClient } from '../support/teams-client';
+import { cardOf, cardText, TeamsClient, type CardJson } from '../support/teams-client';
 import { canBind, canaryPassword, lockOut } from '../writeback/writeback-harness';
 import { codeMailedTo, codeTextedTo, startJourneyWorld, type JourneyWorld } from './journey-harness';
 
@@ -213,6 +213,27 @@ describe.each(testEngines())('the self-service journey on %s', (engine: StoreEng
       world.bot.graph.clearFaults();
     }
     expect(await world.bot.app.store.listRequestsByOwner(world.bot.graph.tenantId, graph.id)).toEqual([]);
+  });
+
+  test("a person's conversation reference is saved once, and again when the way to reach them changes", async () => {
+    const { graph } = await world.person('cr');
+    const client = world.bot.client(graph);
+    const store = world.bot.app.store;
+    const menu = await client.say('hi');
+    expect((await store.getConversationReference(world.bot.graph.tenantId, graph.id))?.reference).toMatchObject({ serviceUrl: world.bot.connector.serviceUrl, bot: { id: '28:resetdesk-bot' } });
+    const saves = jest.spyOn(store, 'saveConversationReference');
+    try {
+      await client.click(menu.card, 'menu.help', {}, menu.activityId);
+      await client.say('hi again');
+      expect(saves).not.toHaveBeenCalled();
+      // The bot answers under another id now (a re-registered app): the stored reference follows.
+      const moved = new TeamsClient(world.bot.url, world.bot.connector, client.user, {}, '28:resetdesk-bot-v2');
+      await moved.say('hi');
+      expect(saves).toHaveBeenCalledTimes(1);
+    } finally {
+      saves.mockRestore();
+    }
+    expect((await store.getConversationReference(world.bot.graph.tenantId, graph.id))?.reference).toMatchObject({ bot: { id: '28:resetdesk-bot-v2' } });
   });
 
   test('help answers with the help card', async () => {
