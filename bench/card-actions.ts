@@ -1,6 +1,6 @@
 // Card actions per second and their latency through the real HTTP endpoint.
 //
-//   npx tsx bench/card-actions.ts [--seconds 8] [--rounds 3] [--engines pglite,postgres] [--load wrk|node]
+//   npx tsx bench/card-actions.ts [--seconds 8] [--rounds 3] [--engines pglite,postgres] [--pglite folder|memory] [--load wrk|node]
 //
 // The step measured is a one-time-code submission (`verify.submitCode`, a
 // wrong code): it authorises the click, checks the code against its salted
@@ -13,6 +13,9 @@
 // a worker thread of this process. Needs PostgreSQL on 127.0.0.1:5432 for the
 // postgres run.
 import { randomUUID, createHash } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { generateServiceSigningKey, ServiceSigningKey } from '../bot/writeback/crypto';
 import { createWritebackChannel } from '../bot/writeback';
@@ -75,11 +78,12 @@ async function seedLane(h: BotHarness, pepper: Buffer, requestsPerLane: number):
   return { aadObjectId: user.id, requests };
 }
 
-async function startResetDesk(engine: StoreEngineKind): Promise<{ h: BotHarness; pepper: Buffer }> {
+async function startResetDesk(engine: StoreEngineKind, pgliteDataDir: string | undefined): Promise<{ h: BotHarness; pepper: Buffer }> {
   const { privateJwk } = await generateServiceSigningKey();
   const signingKey = await ServiceSigningKey.fromJwk(privateJwk);
   const h = await startBotHarness({
     engine,
+    ...(pgliteDataDir ? { pgliteDataDir } : {}),
     graph: {},
     env: { LOG_LEVEL: 'warn' },
     writeback: async (store, logger, metrics) => createWritebackChannel({ store, signingKey, audience: 'resetdesk:bench', logger, metrics }),
@@ -108,11 +112,15 @@ async function main(): Promise<void> {
   const engines = arg('engines', 'pglite,postgres').split(',') as StoreEngineKind[];
   const generator = arg('load', 'wrk') as Generator;
   if (generator !== 'wrk' && generator !== 'node') throw new Error('--load is wrk or node');
+  // PGlite keeps its data in a folder, as `npm start` does; `--pglite memory` measures it in memory.
+  const pgliteIn = arg('pglite', 'folder');
+  if (pgliteIn !== 'folder' && pgliteIn !== 'memory') throw new Error('--pglite is folder or memory');
   const t0 = performance.now();
   const bare = await startBareBot();
+  const dataDir = await mkdtemp(join(tmpdir(), 'resetdesk-bench-data-'));
   try {
     for (const engine of engines) {
-      const ours = await startResetDesk(engine);
+      const ours = await startResetDesk(engine, engine === 'pglite' && pgliteIn === 'folder' ? join(dataDir, 'pglite') : undefined);
       try {
         const ratios: number[] = [];
         const p99s: number[] = [];
@@ -137,6 +145,7 @@ async function main(): Promise<void> {
     }
   } finally {
     await bare.close();
+    await rm(dataDir, { recursive: true, force: true });
   }
   console.log(`(${((performance.now() - t0) / 1000).toFixed(0)} s)`);
 }

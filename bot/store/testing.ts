@@ -20,6 +20,8 @@ export interface TestStore {
 export interface TestStoreOptions {
   now?: () => Date;
   logger?: Logger;
+  /** PGlite only: keep the database in this folder (as `npm start` does) instead of in memory. */
+  dataDir?: string;
 }
 
 function withDatabase(url: string, database: string): string {

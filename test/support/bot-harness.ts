@@ -47,6 +47,8 @@ export interface BotHarnessOptions {
   writeback: AppParts['writeback'];
   env?: Record<string, string>;
   now?: () => Date;
+  /** PGlite only: a data folder, as `npm start` uses, instead of an in-memory database. */
+  pgliteDataDir?: string;
 }
 
 export async function startBotHarness(opts: BotHarnessOptions): Promise<BotHarness> {
@@ -60,7 +62,7 @@ export async function startBotHarness(opts: BotHarnessOptions): Promise<BotHarne
   await writeFile(caFile, graph.caPem + '\n' + sms.caPem);
   const { store, cleanup, databaseUrl } = opts.shared
     ? { store: await openStore({ databaseUrl: opts.shared.databaseUrl, ...(opts.now ? { now: opts.now } : {}) }), cleanup: async () => undefined, databaseUrl: opts.shared.databaseUrl }
-    : await createTestStore(opts.engine, opts.now ? { now: opts.now } : {});
+    : await createTestStore(opts.engine, { ...(opts.now ? { now: opts.now } : {}), ...(opts.pgliteDataDir && opts.engine === 'pglite' ? { dataDir: opts.pgliteDataDir } : {}) });
 
   const config = loadConfig({
     RESETDESK_DEV_MODE: 'true',
