@@ -2,6 +2,7 @@
 // over PGlite's wire-protocol entry point and serializes its own transactions;
 // these pin down what that must keep from PGlite's own query() and transaction(),
 // in this thread and across the messages to the thread the service runs it on.
+import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -116,6 +117,14 @@ describe('the PGlite engine on a thread of its own', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+
+  it('a process that closes it runs on to its end: the thread keeps the process alive until it has stopped', () => {
+    // In a process of its own: jest would keep this one alive anyway.
+    const script = `const { openPgliteThreadEngine } = require(${JSON.stringify(join(__dirname, 'pglite-thread-engine.ts'))});
+      openPgliteThreadEngine().then(async (db) => { await db.query('SELECT 1'); await db.close(); console.log('closed'); });`;
+    const out = execFileSync(process.execPath, ['--import', 'tsx', '-e', script], { encoding: 'utf8', timeout: 60_000 });
+    expect(out.trim()).toBe('closed');
   });
 
   it('keeps its data in a folder across a restart, and refuses calls once closed', async () => {

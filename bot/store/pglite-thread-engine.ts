@@ -30,8 +30,9 @@ export async function openPgliteThreadEngine(dataDir?: string): Promise<Engine> 
   let nextId = 0;
   let gone: Error | null = null;
 
-  // The thread keeps the process alive only while an answer is awaited, as a socket would.
-  const updateRef = () => (pending.size > 0 ? worker.ref() : worker.unref());
+  // The thread keeps the process alive only while an answer is awaited (or it is closing), as a socket would.
+  let closing = false;
+  const updateRef = () => (pending.size > 0 || closing ? worker.ref() : worker.unref());
 
   const failAll = (err: Error) => {
     gone ??= err;
@@ -109,6 +110,8 @@ export async function openPgliteThreadEngine(dataDir?: string): Promise<Engine> 
     },
     async close() {
       if (gone) return;
+      closing = true;
+      updateRef();
       const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
       await call({ op: 'close' });
       await exited;
