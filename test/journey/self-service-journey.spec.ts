@@ -38,6 +38,16 @@ describe.each(testEngines())('the self-service journey on %s', (engine: StoreEng
     return after.card!;
   }
 
+  /** A new person's reset, at the card that asks for the e-mailed code; with the right code and a wrong one. */
+  async function atCodeCard(prefix: string) {
+    const { graph } = await world.person(prefix);
+    const client = world.bot.client(graph);
+    const { card, cardId } = await start(client, 'menu.reset');
+    const codeCard = (await client.click(card, 'verify.chooseMethod', { method: 'email' }, cardId)).card!;
+    const right = codeMailedTo(world.bot, graph.emailMethods![0]!);
+    return { graph, client, cardId, codeCard, right, wrong: right === '111111' ? '222222' : '111111' };
+  }
+
   /** The card as the person sees it now, after any proactive update. */
   async function cardNow(cardId: string, predicate: (text: string) => boolean): Promise<string> {
     const update = await world.bot.connector.waitFor((a) => a.method === 'PUT' && a.activityId === cardId && predicate(cardText(cardOf(a))), 30_000);
@@ -85,12 +95,8 @@ describe.each(testEngines())('the self-service journey on %s', (engine: StoreEng
   });
 
   test('five wrong codes close the request, and the card says so', async () => {
-    const { graph } = await world.person('wc');
-    const client = world.bot.client(graph);
-    const { card, cardId } = await start(client, 'menu.reset');
-    let codeCard = (await client.click(card, 'verify.chooseMethod', { method: 'email' }, cardId)).card!;
-    const right = codeMailedTo(world.bot, graph.emailMethods![0]!);
-    const wrong = right === '111111' ? '222222' : '111111';
+    const { graph, client, cardId, right, wrong, ...at } = await atCodeCard('wc');
+    let codeCard = at.codeCard;
     for (let i = 4; i >= 1; i--) {
       codeCard = (await client.click(codeCard, 'verify.submitCode', { code: wrong }, cardId)).card!;
       expect(cardText(codeCard)).toMatch(new RegExp(`${i} (tries|try) left`));
@@ -107,12 +113,8 @@ describe.each(testEngines())('the self-service journey on %s', (engine: StoreEng
   });
 
   test('wrong codes answered on the replica that wrote the last step are decided without reading the request again, and each is still persisted', async () => {
-    const { graph } = await world.person('sn');
-    const client = world.bot.client(graph);
-    const { card, cardId } = await start(client, 'menu.reset');
-    let codeCard = (await client.click(card, 'verify.chooseMethod', { method: 'email' }, cardId)).card!;
-    const right = codeMailedTo(world.bot, graph.emailMethods![0]!);
-    const wrong = right === '111111' ? '222222' : '111111';
+    const { graph, client, cardId, right, wrong, ...at } = await atCodeCard('sn');
+    let codeCard = at.codeCard;
     const store = world.bot.app.store;
     const reads = jest.spyOn(store, 'getRequestWithChallenges');
     try {
@@ -132,11 +134,7 @@ describe.each(testEngines())('the self-service journey on %s', (engine: StoreEng
   });
 
   test('a code answer after the request changed behind this replica (closed elsewhere) is decided on the database and changes nothing', async () => {
-    const { graph } = await world.person('sc');
-    const client = world.bot.client(graph);
-    const { card, cardId } = await start(client, 'menu.reset');
-    const codeCard = (await client.click(card, 'verify.chooseMethod', { method: 'email' }, cardId)).card!;
-    const right = codeMailedTo(world.bot, graph.emailMethods![0]!);
+    const { graph, client, cardId, codeCard, right } = await atCodeCard('sc');
     const store = world.bot.app.store;
     const [request] = await store.listRequestsByOwner(world.bot.graph.tenantId, graph.id);
     // As another replica's deadline sweep would: the state moves, the step token stays.
