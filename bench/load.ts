@@ -142,6 +142,11 @@ export function formatResult(r: LoadResult): string {
  * of a small machine is left to the server under test. `warmupLanes` are
  * clicked through first in a separate run, so the measured lanes start fresh.
  */
+// process.threadCpuUsage() arrived in Node.js 23.9; on older versions the CPU column reads NaN.
+function threadCpu(since?: NodeJS.CpuUsage): NodeJS.CpuUsage {
+  return typeof process.threadCpuUsage === 'function' ? process.threadCpuUsage(since) : { user: NaN, system: NaN };
+}
+
 // One wrk thread drives several thousand requests a second; more threads only take CPU from the server.
 const WRK_THREADS = 1;
 
@@ -154,7 +159,7 @@ export async function runWrkLoad(label: string, load: InvokeLoad & { warmupLanes
       const lines = lanes.map((l) => [l.aadObjectId, ...l.requests.flatMap((r) => [r.id, r.stepToken])].join(' '));
       await writeFile(file, [header, ...lines].join('\n') + '\n');
       const from = performance.eventLoopUtilization();
-      const cpuFrom = process.threadCpuUsage();
+      const cpuFrom = threadCpu();
       const out = await new Promise<string>((resolve, reject) => {
         execFile('wrk', ['-t', String(WRK_THREADS), '-c', String(lanes.length), '-d', `${Math.max(1, Math.round(ms / 1000))}s`, '--timeout', '10s',
           '-s', join(__dirname, 'invoke-load.lua'), load.url, '--', file, String(WRK_THREADS)], { maxBuffer: 1 << 20 }, (err, stdout, stderr) => {
@@ -163,7 +168,7 @@ export async function runWrkLoad(label: string, load: InvokeLoad & { warmupLanes
         });
       });
       const busy = performance.eventLoopUtilization(from);
-      const cpu = process.threadCpuUsage(cpuFrom);
+      const cpu = threadCpu(cpuFrom);
       const line = out.split('\n').find((l) => l.startsWith('RESULT '));
       if (!line) throw new Error(`wrk printed no result:\n${out}`);
       return { result: JSON.parse(line.slice('RESULT '.length)) as WrkResult, busy, cpuUs: cpu.user + cpu.system };

@@ -37,5 +37,5 @@ export function hashStepToken(token: string): string {
 
 export function stepTokenMatches(token: unknown, storedHash: string): boolean {
   if (typeof token !== 'string' || token.length === 0 || token.length > 256 || !SHA256_HEX.test(storedHash)) return false;
-  return timingSafeEqual(Buffer.from(hashStepToken(token), 'hex'), Buffer.from(storedHash, 'hex'));
+  return timingSafeEqual(createHash('sha256').update(token, 'utf8').digest(), Buffer.from(storedHash, 'hex'));
 }

@@ -1,4 +1,5 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { hashStepToken, stepTokenMatches as tokenMatchesHash } from '../domain/step-token';
 
 // Secrets cross the store boundary in clear only on their way to being hashed
 // here; the tables hold digests. Step tokens and enrollment codes are long
@@ -10,7 +11,8 @@ export function sha256Hex(value: string): string {
   return createHash('sha256').update(value, 'utf8').digest('hex');
 }
 
-export const hashStepToken = sha256Hex;
+// Step tokens are the domain's: issued, hashed and checked there.
+export { hashStepToken };
 export const hashEnrollmentCode = sha256Hex;
 
 export function newCodeSalt(): string {
@@ -27,12 +29,9 @@ function equalHex(a: string, b: string): boolean {
   return ab.length === bb.length && ab.length > 0 && timingSafeEqual(ab, bb);
 }
 
-/** Constant-time check of a presented step token against the stored hash. */
+/** Constant-time check of a presented step token against a request's stored hash (none: no step is open). */
 export function stepTokenMatches(stepTokenHash: string | null, presented: string): boolean {
-  if (!stepTokenHash) return false;
-  const stored = Buffer.from(stepTokenHash, 'hex');
-  const actual = createHash('sha256').update(presented, 'utf8').digest();
-  return stored.length === actual.length && timingSafeEqual(stored, actual);
+  return stepTokenHash !== null && tokenMatchesHash(presented, stepTokenHash);
 }
 
 /** Constant-time check of a typed one-time code against a challenge's salted hash. */
