@@ -24,7 +24,7 @@ describe('agent doctor', () => {
   test('reports every check passing for the delegated service account', async () => {
     const file = await writeAgentConfigFile(dir, dir.service);
     const { code, out } = await cli(['--config', file, 'doctor']);
-    expect(out).toContain('✔ 127.0.0.1 is an IP address');
+    expect(out).toContain(`✔ ${dir.dc.host} is an IP address`);
     expect(out).toContain('✔ TCP: port 636 reachable');
     expect(out).toContain('✔ TLS: certificate verified');
     expect(out).toContain(`✔ bind as ${dir.service.userPrincipalName}`);

@@ -119,7 +119,7 @@ async function seed(dc: SambaDcHandle): Promise<TestDirectory> {
   const ca = await readFile(dc.caFile, 'utf8');
   const partial = {
     dc,
-    url: 'ldaps://127.0.0.1:636',
+    url: `ldaps://${dc.host}:636`,
     ca,
     staffOu: `OU=Staff,${base}`,
     executivesOu: `OU=Executives,${base}`,
@@ -212,7 +212,7 @@ export async function testDirectory(): Promise<TestDirectory> {
   if (existing) return JSON.parse(existing) as TestDirectory;
   const dc = await startSambaDc();
   await mkdir(runDir(), { recursive: true });
-  await writeFile(join(runDir(), 'dc.json'), JSON.stringify({ pid: dc.pid, dir: dc.dir }));
+  await writeFile(join(runDir(), 'dc.json'), JSON.stringify({ pid: dc.pid, dir: dc.dir, host: dc.host, lockDir: dc.lockDir }));
   const dir = await seed(dc);
   await writeFile(stateFile, JSON.stringify(dir), { mode: 0o600 });
   return dir;
@@ -222,5 +222,5 @@ export async function testDirectory(): Promise<TestDirectory> {
 export async function stopTestDirectory(dirPath: string): Promise<void> {
   const raw = await readFile(join(dirPath, 'dc.json'), 'utf8').catch(() => undefined);
   if (!raw) return;
-  await stopSambaDc(JSON.parse(raw) as { pid: number; dir: string });
+  await stopSambaDc(JSON.parse(raw) as Pick<SambaDcHandle, 'pid' | 'dir' | 'host' | 'lockDir'>);
 }
