@@ -129,6 +129,7 @@ export async function createApp(config: BotConfig, parts: AppParts): Promise<App
         ...(config.pwnedRangeUrl ? { breachedCheck: createPwnedPasswordsClient({ endpoint: config.pwnedRangeUrl, ...extraCa }, { logger }) } : {}),
       }),
       approval: DEFAULT_APPROVAL_CONFIG,
+      limits: config.limits,
       approverGroupId: config.groups.approvers,
       approverChannel: config.approverChannel,
       afterReset: config.afterReset,

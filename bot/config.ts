@@ -3,6 +3,7 @@
 // reads process.env.
 import { z } from 'zod';
 import { ResetDeskError } from './errors';
+import { DEFAULT_USAGE_LIMITS, limitRuleSchema, type LimitedAction, type UsageLimits } from './domain/usage-limits';
 
 const bool = (fallback: boolean) =>
   z
@@ -44,6 +45,19 @@ const optionalUrl = z
     }
   });
 
+/** A usage limit such as `10/24h`; unset keeps the default. */
+const limitRule = limitRuleSchema.optional();
+
+// One variable per limited action; the name says what is counted.
+const LIMIT_VARIABLES: Record<LimitedAction, string> = {
+  wrong_code: 'RESETDESK_LIMIT_WRONG_CODES',
+  mail_code: 'RESETDESK_LIMIT_MAIL_CODES',
+  sms_code: 'RESETDESK_LIMIT_SMS_CODES',
+  manager_card: 'RESETDESK_LIMIT_MANAGER_CARDS',
+  request: 'RESETDESK_LIMIT_REQUESTS',
+  change_failure: 'RESETDESK_LIMIT_CHANGE_FAILURES',
+};
+
 const guid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const optionalGuid = optionalString.refine((v) => v === undefined || guid.test(v), 'must be a GUID');
 
@@ -84,6 +98,12 @@ const envSchema = z.object({
   RESETDESK_AGENT_AUDIENCE: optionalString.refine((v) => v === undefined || /^[\x21-\x7e]{3,200}$/.test(v), 'must be 3 to 200 printable characters without spaces'),
   RESETDESK_REVOKE_SESSIONS_AFTER_RESET: bool(false),
   RESETDESK_NOTIFY_MAIL_AFTER_RESET: bool(false),
+  RESETDESK_LIMIT_WRONG_CODES: limitRule,
+  RESETDESK_LIMIT_MAIL_CODES: limitRule,
+  RESETDESK_LIMIT_SMS_CODES: limitRule,
+  RESETDESK_LIMIT_MANAGER_CARDS: limitRule,
+  RESETDESK_LIMIT_REQUESTS: limitRule,
+  RESETDESK_LIMIT_CHANGE_FAILURES: limitRule,
 });
 
 export interface BotConfig {
@@ -128,6 +148,8 @@ export interface BotConfig {
     audience: string;
   };
   afterReset: { revokeSessions: boolean; notifyMail: boolean };
+  /** Per person and per account, across requests: wrong codes, codes sent, manager cards, requests, wrong current passwords. */
+  limits: UsageLimits;
 }
 
 /** Where PGlite keeps its files inside the data folder (beside the service signing key). */
@@ -215,5 +237,8 @@ export function loadConfig(env: Record<string, string | undefined>): BotConfig {
       audience: e.RESETDESK_AGENT_AUDIENCE ?? `resetdesk:${tenantId}`,
     },
     afterReset: { revokeSessions: e.RESETDESK_REVOKE_SESSIONS_AFTER_RESET, notifyMail: e.RESETDESK_NOTIFY_MAIL_AFTER_RESET },
+    limits: Object.fromEntries(
+      (Object.keys(LIMIT_VARIABLES) as LimitedAction[]).map((action) => [action, e[LIMIT_VARIABLES[action] as keyof typeof e] ?? DEFAULT_USAGE_LIMITS[action]]),
+    ) as unknown as UsageLimits,
   };
 }

@@ -7,6 +7,7 @@ export interface BotMetrics {
   httpDuration: Histogram<'route' | 'status'>;
   requestTransitions: Counter<'kind' | 'state'>;
   writebackJobs: Counter<'kind' | 'outcome'>;
+  limitRefusals: Counter<'action' | 'scope'>;
 }
 
 export function createMetrics(): BotMetrics {
@@ -24,5 +25,6 @@ export function createMetrics(): BotMetrics {
     }),
     requestTransitions: new Counter({ name: 'resetdesk_request_transitions_total', help: 'Reset request state changes', labelNames: ['kind', 'state'], registers: [registry] }),
     writebackJobs: new Counter({ name: 'resetdesk_writeback_jobs_total', help: 'Writeback jobs finished', labelNames: ['kind', 'outcome'], registers: [registry] }),
+    limitRefusals: new Counter({ name: 'resetdesk_limit_refusals_total', help: 'Actions refused because a person or an account reached a usage limit', labelNames: ['action', 'scope'], registers: [registry] }),
   };
 }

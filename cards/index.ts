@@ -39,6 +39,7 @@ export {
   buildApprovalDeniedCard,
   buildManagerRefusedCard,
   buildManagerAnsweredCard,
+  buildLimitReachedCard,
 } from './notice-cards';
 export type {
   StartAgainData,
@@ -47,6 +48,7 @@ export type {
   FailureCardData,
   ManagerRefusedCardData,
   ManagerAnsweredCardData,
+  LimitReachedCardData,
 } from './notice-cards';
 export { buildApprovalRequestCard, buildApprovalResolvedCard } from './approval-card';
 export type { ApprovalRequestCardData, ApprovalResolvedCardData } from './approval-card';

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { actionContextSchema, displayNameSchema, Operation, operationSchema, parseCardData, safeTextSchema } from './card-data';
 import { AdaptiveCard, cardTemplate } from './render-card';
+import { cardDateTime } from './card-time';
 import template from './templates/notice.json';
 
 type Run = { text: string; bold?: boolean };
@@ -217,4 +218,36 @@ export function buildManagerAnsweredCard(data: ManagerAnsweredCardData): Adaptiv
       ? { heading: 'Thanks, you confirmed', tone: 'good', lines: [[{ text: 'We will go on with ' }, name, { text: "'s request." }]], restartable: false }
       : { heading: 'Thanks, you refused', tone: 'default', lines: [[{ text: 'Nothing will change for ' }, name, { text: '.' }]], restartable: false },
   );
+}
+
+// What was tried too often, in the words of the person it refuses: their own
+// tries, or the account's (when several people asked for the same account).
+const LIMIT_WORDS: Readonly<Record<LimitedActionName, { person: string; account: string }>> = {
+  wrong_code: { person: 'You typed too many wrong codes recently.', account: 'Too many wrong codes were typed for this account recently.' },
+  mail_code: { person: 'You asked for too many codes by e-mail recently.', account: 'Too many codes were sent by e-mail for this account recently.' },
+  sms_code: { person: 'You asked for too many codes by text message recently.', account: 'Too many codes were sent by text message for this account recently.' },
+  manager_card: { person: 'Your manager was asked to confirm too many times recently.', account: "This account's manager was asked to confirm too many times recently." },
+  request: { person: 'You started too many requests recently.', account: 'Too many requests were started for this account recently.' },
+  change_failure: { person: 'The current password was typed wrong too many times recently.', account: 'The current password was typed wrong too many times for this account recently.' },
+};
+export type LimitedActionName = 'wrong_code' | 'mail_code' | 'sms_code' | 'manager_card' | 'request' | 'change_failure';
+
+export const limitReachedCardDataSchema = z.object({
+  action: z.enum(['wrong_code', 'mail_code', 'sms_code', 'manager_card', 'request', 'change_failure']),
+  scope: z.enum(['person', 'account']),
+  until: z.union([z.date(), z.iso.datetime({ offset: true })]).transform((v) => (v instanceof Date ? v : new Date(v))),
+});
+export type LimitReachedCardData = z.input<typeof limitReachedCardDataSchema>;
+
+/** A limit per person or per account was reached: nothing was done, and starting again would not help until the time shown. */
+export function buildLimitReachedCard(data: LimitReachedCardData): AdaptiveCard {
+  const d = parseCardData(limitReachedCardDataSchema, data, 'limit reached');
+  return renderNotice({
+    heading: 'Please wait before trying again',
+    tone: 'warning',
+    lines: [say(LIMIT_WORDS[d.action][d.scope]), say('To keep the account safe, this is paused for a while.'), NOTHING_CHANGED],
+    // A TextBlock, because only TextBlocks format DATE and TIME on the reader's device.
+    hint: `You can try again after ${cardDateTime(d.until)}. The IT helpdesk can help you right away.`,
+    restartable: false,
+  });
 }

@@ -2,7 +2,7 @@
 // card, and every such card offers a fresh start. Only typed errors' messages
 // reach a card (they are written for users); anything else is "our side".
 import { randomUUID } from 'node:crypto';
-import { buildFailureCard, buildNotAllowedCard, buildRequestExpiredCard, buildStepOverCard, type AdaptiveCard } from '../../cards';
+import { buildFailureCard, buildLimitReachedCard, buildNotAllowedCard, buildRequestExpiredCard, buildStepOverCard, type AdaptiveCard, type LimitReachedCardData } from '../../cards';
 import { isResetDeskError } from '../errors';
 import type { Logger } from '../log';
 
@@ -29,6 +29,12 @@ export function cardForError(err: unknown, verb: string, logger: Logger): Adapti
       case 'APPROVAL_NOT_APPROVER':
       case 'APPROVAL_SELF':
         return buildNotAllowedCard();
+      case 'LIMIT_REACHED':
+        return buildLimitReachedCard({
+          action: err.details.action as LimitReachedCardData['action'],
+          scope: err.details.scope as LimitReachedCardData['scope'],
+          until: String(err.details.until),
+        });
       case 'REQUEST_EXPIRED':
       case 'REQUEST_STEP_EXPIRED':
       case 'APPROVAL_EXPIRED':

@@ -9,6 +9,7 @@ import { isResetDeskError } from '../errors';
 import { nextStepFor, startAgain } from './error-cards';
 import type { JobFinished, JourneyDeps } from './journey-deps';
 import { updateRequesterCard } from './requester-card';
+import { giveUseBack, usageSubjectsOf } from './usage-guard';
 import { commitTransition, toDomain } from './request-records';
 
 /** A writeback job ended: move the request and update the person's card in place. */
@@ -18,6 +19,8 @@ export async function finishJob(deps: JourneyDeps, event: JobFinished): Promise<
   let row = await store.getRequest(event.job.requestId);
   if (!row || isTerminal(row.state)) return;
   const now = deps.now();
+  // A change counted as a guess at the current password; only AD saying it was wrong keeps it counted.
+  if (row.kind === 'change' && event.code !== 'AGENT_WRONG_CURRENT_PASSWORD') await giveUseBack(deps, 'change_failure', usageSubjectsOf(toDomain(row)));
   if (event.outcome === 'expired') {
     if (row.state !== 'queued') return;
     await commitTransition(store, row, applyEvent(toDomain(row), { type: 'jobExpired' }, now));

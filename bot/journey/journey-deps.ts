@@ -3,6 +3,7 @@
 import type { InspectReport } from '../../agent/protocol';
 import type { ApprovalConfig } from '../domain/approval-policy';
 import type { PasswordPolicyConfig } from '../domain/password-policy';
+import type { UsageLimits } from '../domain/usage-limits';
 import type { CodeVerificationMethod } from '../domain/verification/code-method';
 import type { VerificationMethod } from '../domain/verification/verification-method';
 import type { VerificationMethodName } from '../domain/verification/method-name';
@@ -25,6 +26,8 @@ export interface ClickOrigin {
 
 export interface JourneyConfig {
   verificationPolicy: VerificationPolicy;
+  /** How often a person, and an account, may guess codes, have codes sent, start requests... */
+  limits: UsageLimits;
   passwordPolicy: PasswordPolicyConfig;
   approval: ApprovalConfig;
   approverGroupId: string | undefined;

@@ -3,6 +3,7 @@
 // one store call, so nothing is acknowledged before it is persisted.
 import { issueStepToken } from '../domain/step-token';
 import type { AuditEntryDraft } from '../domain/audit';
+import type { CardStep } from '../domain/card-steps';
 import type { ResetRequest as DomainRequest, Transition } from '../domain/reset-request';
 import { ResetDeskError } from '../errors';
 import type { AuditEntryInput, RequestPatch, ResetRequest as StoredRequest, Store, TransitionOptions } from '../store';
@@ -64,18 +65,22 @@ function changedFields(row: StoredRequest, next: TrackedFields): Partial<Tracked
 
 /**
  * Persists `transition` on top of `row` (which must be the version the
- * transition was computed from). A new step token is issued unless the
- * request is finished; the previous card's actions stop working at once.
+ * transition was computed from). The previous card's actions stop working at
+ * once: a new step token is issued for the card of `step`, and only that
+ * card's verbs will be accepted with it; without a step (nothing to click
+ * until an agent or approver answers) or once the request is finished, no
+ * token is left at all.
  */
 export async function commitTransition(
   store: Store,
   row: StoredRequest,
   transition: Transition,
-  extra: { patch?: RequestPatch; options?: TransitionOptions; keepToken?: boolean } = {},
+  extra: { step?: CardStep | null; patch?: RequestPatch; options?: TransitionOptions; keepToken?: boolean } = {},
 ): Promise<Committed> {
   const next = transition.request;
   const finished = ['succeeded', 'failed', 'denied', 'expired', 'closed'].includes(next.state);
-  const stepToken = finished || extra.keepToken ? null : issueStepToken();
+  const step = finished ? null : (extra.step ?? null);
+  const stepToken = extra.keepToken || step === null ? null : issueStepToken();
   const patch: RequestPatch = {
     ...changedFields(row, {
       state: next.state,
@@ -86,7 +91,7 @@ export async function commitTransition(
       resultCode: next.resultCode ?? null,
       resultMessage: next.resultMessage ?? null,
     }),
-    ...(extra.keepToken ? {} : { stepToken }),
+    ...(extra.keepToken ? {} : { stepToken, step }),
     ...extra.patch,
   };
   const saved = await store.transitionFrom(row, patch, toAuditInput(transition.audit), extra.options);

@@ -8,10 +8,13 @@ import {
   buildChangePasswordCard, buildChooseMethodCard, buildDirectoryUnreachableCard, buildEnterCodeCard, buildFailureCard,
   buildHelpCard, buildManagerAnsweredCard, buildMenuCard, buildNewPasswordCard, buildNotAllowedCard, buildStepOverCard,
   buildTooManyTriesCard, buildWaitingForManagerCard, buildWorkingCard, buildManagerRefusedCard,
-  type AdaptiveCard, type CardAction, type CompletedCheck, type CodeNotice, type PasswordProblem, type PasswordRules, type VerificationMethod as CardMethod,
+  type AdaptiveCard, type CardAction, type CardVerb, type CompletedCheck, type CodeNotice, type PasswordProblem, type PasswordRules, type VerificationMethod as CardMethod,
 } from '../../cards';
 import type { InspectReport } from '../../agent/protocol';
 import { issueStepToken } from '../domain/step-token';
+import { stepOffers, type CardStep } from '../domain/card-steps';
+import type { LimitedAction } from '../domain/usage-limits';
+import { ensureUseLeft, giveUseBack, spendUse, usageSubjectsOf } from './usage-guard';
 import { approvalDeadline, assertApproverMayDecide, requiresApproval } from '../domain/approval-policy';
 import { applyEvent, assertActsOn, createResetRequest, driverOf, isTerminal, type RequestKind, type ResetRequest as DomainRequest } from '../domain/reset-request';
 import { checkNewPassword, effectiveMinLength, type AdPasswordPolicy } from '../domain/password-policy';
@@ -38,11 +41,15 @@ const PRIVILEGED_BECAUSE = 'The directory marks this account as privileged (a me
 
 const OPERATION: Record<RequestKind, 'reset' | 'unlock' | 'change'> = { reset: 'reset', unlock: 'unlock', change: 'change', status: 'unlock' };
 
-/** A code answer in progress: whether it is decided on a snapshot, and whether its write has committed. */
+/** A code answer in progress: whether it is decided on a snapshot, whether its write has committed, and whether its guess is counted already. */
 interface CodeAttempt {
   fromSnapshot: boolean;
   committed: boolean;
+  reservedGuess?: boolean;
 }
+
+/** The usage limit a verification method's start or resend spends (codes by mail and SMS apart: SMS costs money). */
+const SEND_LIMIT: Record<VerificationMethodName, LimitedAction | undefined> = { email: 'mail_code', sms: 'sms_code', manager: 'manager_card', mfa: undefined };
 
 /** Thrown where an answer decided on a snapshot would do more than its one guarded write: it is decided again on a fresh read. */
 class NeedsFreshRead extends Error {}
@@ -119,9 +126,9 @@ export class SelfServiceJourney {
       case 'manager.refuse':
         return this.managerAnswer(actor, action.data.requestId, action.data.stepToken, action.verb === 'manager.confirm' ? 'confirm' : 'refuse');
       case 'password.submit':
-        return this.submitPassword(actor, action.data.requestId, action.data.stepToken, action.data.newPassword, action.data.confirmPassword);
+        return this.submitPassword(actor, action.verb, action.data.requestId, action.data.stepToken, action.data.newPassword, action.data.confirmPassword);
       case 'password.submitChange':
-        return this.submitPassword(actor, action.data.requestId, action.data.stepToken, action.data.newPassword, action.data.confirmPassword, action.data.currentPassword);
+        return this.submitPassword(actor, action.verb, action.data.requestId, action.data.stepToken, action.data.newPassword, action.data.confirmPassword, action.data.currentPassword);
       case 'request.cancel':
         return this.cancel(actor, action.data.requestId, action.data.stepToken);
       case 'approval.approve':
@@ -142,6 +149,7 @@ export class SelfServiceJourney {
       return buildMenuCard({ requestId: randomUUID(), stepToken: newMenuToken(), displayName: user.displayName ?? user.userPrincipalName, syncedFromOnPremises: false });
     }
     const target: JobTarget = { sid: user.onPremisesSecurityIdentifier };
+    await spendUse(this.deps, 'request', { person: actor.aadObjectId, account: target.sid }, { type: 'user', id: actor.aadObjectId });
     const report = await this.inspectOrExplain(target);
     if (!report) return buildDirectoryUnreachableCard({ startAgain: startAgain() });
     if (!report.inScope) {
@@ -162,14 +170,15 @@ export class SelfServiceJourney {
       {
         id: requestId, tenantId: actor.tenantId, ownerAadId: actor.aadObjectId, kind, state: 'started', privileged: report.privileged,
         methodsRequired, subject, expiresAt: created.request.expiresAt, conversationId: origin.conversationId ?? null, cardActivityId: origin.activityId ?? null,
-        stepToken,
+        stepToken, step: 'choose_method',
       },
       toAuditInput(created.audit),
     );
     this.deps.metrics.requestTransitions.inc({ kind, state: 'started' });
     if (methodsRequired === 0) {
-      const waived = await commitTransition(this.store, row, applyEvent(toDomain(row), { type: 'verificationWaived' }, now));
-      return this.afterVerified(waived.row, waived.stepToken!, report);
+      const waivedTo = applyEvent(toDomain(row), { type: 'verificationWaived' }, now);
+      const waived = await commitTransition(this.store, row, waivedTo, { step: this.stepWhenVerified(waivedTo.request) });
+      return this.afterVerified(waived.row, waived.stepToken, report);
     }
     return this.chooseMethodCard(row, stepToken);
   }
@@ -239,24 +248,29 @@ export class SelfServiceJourney {
 
   // ---- verification ------------------------------------------------------
 
-  /** Loads a request for a click and checks who clicked and that the card is the current one. */
-  private async authorize(actor: Actor, requestId: string, stepToken: string): Promise<StoredRequest> {
-    return this.authorizeClick(actor, await this.store.getRequest(requestId), stepToken);
+  /** Loads a request for a click and checks who clicked, that the card is the current one, and that it offered this verb. */
+  private async authorize(actor: Actor, verb: CardVerb, requestId: string, stepToken: string): Promise<StoredRequest> {
+    return this.authorizeClick(actor, verb, await this.store.getRequest(requestId), stepToken);
   }
 
   /** authorize, with the request's challenges read in the same query (code answers and resends need both). */
-  private async authorizeWithChallenges(actor: Actor, requestId: string, stepToken: string): Promise<RequestSnapshot> {
-    return this.authorizeFound(actor, await this.store.getRequestWithChallenges(requestId), stepToken);
+  private async authorizeWithChallenges(actor: Actor, verb: CardVerb, requestId: string, stepToken: string): Promise<RequestSnapshot> {
+    return this.authorizeFound(actor, verb, await this.store.getRequestWithChallenges(requestId), stepToken);
   }
 
-  private async authorizeFound(actor: Actor, found: RequestSnapshot | null, stepToken: string, attempt?: CodeAttempt): Promise<RequestSnapshot> {
-    return { request: await this.authorizeClick(actor, found?.request ?? null, stepToken, attempt), challenges: found?.challenges ?? [] };
+  private async authorizeFound(actor: Actor, verb: CardVerb, found: RequestSnapshot | null, stepToken: string, attempt?: CodeAttempt): Promise<RequestSnapshot> {
+    return { request: await this.authorizeClick(actor, verb, found?.request ?? null, stepToken, attempt), challenges: found?.challenges ?? [] };
   }
 
-  private async authorizeClick(actor: Actor, row: StoredRequest | null, stepToken: string, attempt?: CodeAttempt): Promise<StoredRequest> {
+  private async authorizeClick(actor: Actor, verb: CardVerb, row: StoredRequest | null, stepToken: string, attempt?: CodeAttempt): Promise<StoredRequest> {
     if (!row || row.tenantId !== actor.tenantId) throw new ResetDeskError('STEP_OVER', 'This step is over.');
     assertActsOn(toDomain(row), actor.aadObjectId);
     if (isTerminal(row.state) || !row.stepTokenHash || !stepTokenMatches(row.stepTokenHash, stepToken)) {
+      throw new ResetDeskError('STEP_OVER', 'This step is over.');
+    }
+    if (!stepOffers(row.step, verb)) {
+      // A valid token on a verb its card never offered: a forged click. Nothing is read, sent or written.
+      this.deps.logger.warn({ code: 'STEP_VERB_NOT_OFFERED', verb, step: row.step, requestId: row.id }, 'card action refused');
       throw new ResetDeskError('STEP_OVER', 'This step is over.');
     }
     if (row.expiresAt.getTime() <= this.deps.now().getTime() && !['queued', 'applying'].includes(row.state)) {
@@ -272,7 +286,7 @@ export class SelfServiceJourney {
   }
 
   private async chooseMethod(actor: Actor, requestId: string, stepToken: string, methodId: string): Promise<AdaptiveCard> {
-    const { request: row, challenges } = await this.authorizeWithChallenges(actor, requestId, stepToken);
+    const { request: row, challenges } = await this.authorizeWithChallenges(actor, 'verify.chooseMethod', requestId, stepToken);
     if (row.state !== 'started' && row.state !== 'verifying') throw new ResetDeskError('STEP_OVER', 'This step is over.');
     const request = toDomain(row);
     const info = await this.userMethods(request);
@@ -280,10 +294,24 @@ export class SelfServiceJourney {
     const name = usable.find((m) => m === methodId);
     const method = name ? this.deps.methods[name] : undefined;
     if (!name || !method) throw new ResetDeskError('VERIFY_METHOD_UNAVAILABLE', 'That method is not available. Please choose another one.');
-    const started = await method.start(this.context(request, info.user));
+    const who = usageSubjectsOf(request);
+    const actorOf = driverOf(request);
+    // A code that could not be checked is not worth sending.
+    if (name === 'email' || name === 'sms') await ensureUseLeft(this.deps, 'wrong_code', who, actorOf, request.id);
+    const spent = SEND_LIMIT[name];
+    if (spent) await spendUse(this.deps, spent, who, actorOf, request.id);
+    let started;
+    try {
+      started = await method.start(this.context(request, info.user));
+    } catch (err) {
+      if (spent) await giveUseBack(this.deps, spent, who);
+      throw err;
+    }
     const created = await this.saveNewChallenge(started.challenge as CodeChallenge | ManagerChallenge);
     await this.store.appendAudit(toAuditInput(started.audit));
-    const moved = await commitTransition(this.store, row, applyEvent(request, { type: 'verificationStarted', method: name }, this.deps.now()));
+    const moved = await commitTransition(this.store, row, applyEvent(request, { type: 'verificationStarted', method: name }, this.deps.now()), {
+      step: name === 'manager' ? 'wait_manager' : 'enter_code',
+    });
     if (created.method !== 'manager') this.snapshots.keep(moved.row, [...challenges, created]);
     return this.challengeCard(moved.row, moved.stepToken!, started.challenge as CodeChallenge | ManagerChallenge, info.managerName);
   }
@@ -316,27 +344,35 @@ export class SelfServiceJourney {
 
   private async submitCode(actor: Actor, requestId: string, stepToken: string, code: string): Promise<AdaptiveCard> {
     const snapshot = this.snapshots.take(requestId);
+    let reservedGuess = false;
     if (snapshot) {
       const attempt: CodeAttempt = { fromSnapshot: true, committed: false };
       try {
         return await this.answerCode(actor, snapshot, stepToken, code, attempt);
       } catch (err) {
-        // Until its guarded write commits, an answer decided on a snapshot has changed nothing.
-        if (attempt.committed) throw err;
+        // Until its guarded write commits, an answer decided on a snapshot has changed nothing but counting its guess.
+        if (attempt.committed || isResetDeskError(err, 'LIMIT_REACHED')) throw err;
+        reservedGuess = attempt.reservedGuess === true;
       }
     }
-    return this.answerCode(actor, await this.store.getRequestWithChallenges(requestId), stepToken, code, { fromSnapshot: false, committed: false });
+    return this.answerCode(actor, await this.store.getRequestWithChallenges(requestId), stepToken, code, { fromSnapshot: false, committed: false, reservedGuess });
   }
 
   private async answerCode(actor: Actor, found: RequestSnapshot | null, stepToken: string, code: string, attempt: CodeAttempt): Promise<AdaptiveCard> {
-    const { request: row, challenges } = await this.authorizeFound(actor, found, stepToken, attempt);
+    const { request: row, challenges } = await this.authorizeFound(actor, 'verify.submitCode', found, stepToken, attempt);
     if (row.state !== 'verifying') throw new ResetDeskError('STEP_OVER', 'This step is over.');
     const stored = latestOpenChallenge(challenges, ['email', 'sms']);
     const challenge = toCodeChallenge(stored);
     const method = this.deps.methods[challenge.method] as CodeVerificationMethod | undefined;
     if (!method) throw new ResetDeskError('VERIFY_METHOD_UNAVAILABLE', 'That method is not available any more.');
     const request = toDomain(row);
+    // Every answer is counted as a wrong one before it is compared, so parallel guesses cannot pass the limit; a right one is given back.
+    if (!attempt.reservedGuess) {
+      await spendUse(this.deps, 'wrong_code', usageSubjectsOf(request), driverOf(request), request.id);
+      attempt.reservedGuess = true;
+    }
     const result = await method.check(challenge, { method: challenge.method, code }, this.context(request, {}));
+    if (result.outcome === 'passed') await giveUseBack(this.deps, 'wrong_code', usageSubjectsOf(request));
     // The challenge's new state moves with the request, in one transaction, so two answers can never share a try.
     const saveChallenge = { id: stored.id, expected: expectationOf(stored), next: challengeState(result.challenge) };
     switch (result.outcome) {
@@ -353,7 +389,7 @@ export class SelfServiceJourney {
       }
       case 'retry':
       case 'expired': {
-        const fresh = await commitTransition(this.store, row, { request, audit: result.audit ?? stepIssued(request) }, { options: { saveChallenge } });
+        const fresh = await commitTransition(this.store, row, { request, audit: result.audit ?? stepIssued(request) }, { step: 'enter_code', options: { saveChallenge } });
         attempt.committed = true;
         this.snapshots.keep(fresh.row, withChallenge(challenges, { ...stored, ...saveChallenge.next, updatedAt: fresh.row.updatedAt }));
         const notice: CodeNotice = result.outcome === 'expired' ? { kind: 'codeExpired' } : { kind: 'wrongCode', triesLeft: Number(result.error.details.triesLeft ?? 0) };
@@ -363,7 +399,7 @@ export class SelfServiceJourney {
   }
 
   private async resendCode(actor: Actor, requestId: string, stepToken: string): Promise<AdaptiveCard> {
-    const { request: row, challenges } = await this.authorizeWithChallenges(actor, requestId, stepToken);
+    const { request: row, challenges } = await this.authorizeWithChallenges(actor, 'verify.resendCode', requestId, stepToken);
     if (row.state !== 'verifying') throw new ResetDeskError('STEP_OVER', 'This step is over.');
     const stored = latestOpenChallenge(challenges, ['email', 'sms']);
     const challenge = toCodeChallenge(stored);
@@ -373,6 +409,9 @@ export class SelfServiceJourney {
     let notice: CodeNotice;
     let shown = challenge;
     let saved = stored;
+    const who = usageSubjectsOf(request);
+    const spent = SEND_LIMIT[challenge.method]!;
+    await spendUse(this.deps, spent, who, driverOf(request), request.id);
     try {
       const resent = await method.resend(challenge, this.context(request, info.user));
       saved = await this.store.saveChallengeState(stored.id, expectationOf(stored), challengeState(resent.challenge));
@@ -380,19 +419,22 @@ export class SelfServiceJourney {
       notice = { kind: 'newCodeSent' };
       shown = resent.challenge;
     } catch (err) {
+      await giveUseBack(this.deps, spent, who);
       if (!isResetDeskError(err, 'VERIFY_RESEND_TOO_SOON')) throw err;
       notice = { kind: 'resendTooSoon', retryAfterSeconds: Number(err.details.retryAfterSeconds ?? 60) };
     }
-    const fresh = await commitTransition(this.store, row, { request, audit: stepIssued(request) });
+    const fresh = await commitTransition(this.store, row, { request, audit: stepIssued(request) }, { step: 'enter_code' });
     this.snapshots.keep(fresh.row, withChallenge(challenges, saved));
     return this.challengeCard(fresh.row, fresh.stepToken!, shown, undefined, notice);
   }
 
   private async methodPassed(row: StoredRequest, method: VerificationMethodName, saveChallenge?: TransitionOptions['saveChallenge'], attempt?: CodeAttempt): Promise<AdaptiveCard> {
-    const moved = await commitTransition(this.store, row, applyEvent(toDomain(row), { type: 'methodPassed', method }, this.deps.now()), saveChallenge ? { options: { saveChallenge } } : {});
+    const passed = applyEvent(toDomain(row), { type: 'methodPassed', method }, this.deps.now());
+    const step = passed.request.state === 'verifying' ? 'choose_method' : this.stepWhenVerified(passed.request);
+    const moved = await commitTransition(this.store, row, passed, { step, ...(saveChallenge ? { options: { saveChallenge } } : {}) });
     if (attempt) attempt.committed = true;
     if (moved.row.state === 'verifying') return this.chooseMethodCard(moved.row, moved.stepToken!);
-    return this.afterVerified(moved.row, moved.stepToken!, undefined);
+    return this.afterVerified(moved.row, moved.stepToken, undefined);
   }
 
   /** The manager's card carries a token derived from the challenge id, so only that card can answer it. */
@@ -425,19 +467,28 @@ export class SelfServiceJourney {
     return buildManagerAnsweredCard({ requesterName: request.subject.displayName, decision: 'refused' });
   }
 
+  /** Whether a verified request goes to approval first; status checks change nothing and never do. */
+  private needsApproval(request: DomainRequest): boolean {
+    return request.kind !== 'status' && request.state === 'verified' && requiresApproval(request, this.deps.config.approval);
+  }
+
+  /** The card a request shows once verified (or approved): the password card of its kind, or none (approval and jobs commit steps of their own). */
+  private stepWhenVerified(request: DomainRequest): CardStep | null {
+    if (this.needsApproval(request)) return null;
+    return request.kind === 'reset' ? 'new_password' : request.kind === 'change' ? 'change_password' : null;
+  }
+
   /** What comes after verification: approval for privileged accounts, else the next step of the kind. */
-  private async afterVerified(row: StoredRequest, stepToken: string, report: InspectReport | undefined): Promise<AdaptiveCard> {
-    const request = toDomain(row);
-    if (request.kind !== 'status' && requiresApproval(request, this.deps.config.approval) && request.state === 'verified') {
-      return this.requestApproval(row);
-    }
+  private async afterVerified(row: StoredRequest, stepToken: string | null, report: InspectReport | undefined): Promise<AdaptiveCard> {
+    if (this.needsApproval(toDomain(row))) return this.requestApproval(row);
     return this.nextStepCard(row, stepToken, report);
   }
 
-  private async nextStepCard(row: StoredRequest, stepToken: string, report: InspectReport | undefined): Promise<AdaptiveCard> {
+  private async nextStepCard(row: StoredRequest, stepToken: string | null, report: InspectReport | undefined): Promise<AdaptiveCard> {
     switch (row.kind) {
       case 'reset':
       case 'change':
+        if (!stepToken) throw new ResetDeskError('STEP_OVER', 'This step is over.');
         return this.passwordCard(row, stepToken, report ?? (await this.inspectOrExplain({ sid: row.subject!.onPremisesSid })) ?? undefined, []);
       case 'unlock':
         return this.queue(row, 'unlock', {});
@@ -465,8 +516,11 @@ export class SelfServiceJourney {
     return row.kind === 'change' ? buildChangePasswordCard(data) : buildNewPasswordCard(data);
   }
 
-  private async submitPassword(actor: Actor, requestId: string, stepToken: string, newPassword: string, confirmPassword: string, currentPassword?: string): Promise<AdaptiveCard> {
-    const row = await this.authorize(actor, requestId, stepToken);
+  private async submitPassword(
+    actor: Actor, verb: 'password.submit' | 'password.submitChange', requestId: string, stepToken: string,
+    newPassword: string, confirmPassword: string, currentPassword?: string,
+  ): Promise<AdaptiveCard> {
+    const row = await this.authorize(actor, verb, requestId, stepToken);
     if ((row.kind !== 'reset' && row.kind !== 'change') || (row.state !== 'verified' && row.state !== 'approved')) throw new ResetDeskError('STEP_OVER', 'This step is over.');
     if (row.kind === 'change' && !currentPassword) throw new ResetDeskError('STEP_OVER', 'This step is over.');
     const request = toDomain(row);
@@ -480,16 +534,36 @@ export class SelfServiceJourney {
       config: this.deps.config.passwordPolicy,
     });
     if (violations.length > 0) {
-      const rejected = await commitTransition(this.store, row, applyEvent(request, { type: 'passwordRejected', violationCodes: violations.map((v) => v.code) }, this.deps.now()));
+      const rejected = await commitTransition(this.store, row, applyEvent(request, { type: 'passwordRejected', violationCodes: violations.map((v) => v.code) }, this.deps.now()), {
+        step: row.kind === 'change' ? 'change_password' : 'new_password',
+      });
       return this.passwordCard(rejected.row, rejected.stepToken!, report, violations.map((v) => v.code as PasswordProblem));
     }
-    return this.queue(row, row.kind, { password: newPassword, ...(currentPassword ? { currentPassword } : {}) });
+    if (row.kind === 'change') {
+      // Each change is a guess at the live AD password: counted before it goes out, given back unless AD says it was wrong.
+      await spendUse(this.deps, 'change_failure', usageSubjectsOf(request), driverOf(request), request.id);
+      const giveBack = () => giveUseBack(this.deps, 'change_failure', usageSubjectsOf(request));
+      try {
+        return await this.queue(row, 'change', { password: newPassword, ...(currentPassword ? { currentPassword } : {}) }, giveBack);
+      } catch (err) {
+        await giveBack();
+        throw err;
+      }
+    }
+    return this.queue(row, row.kind, { password: newPassword });
   }
 
   /** Seals, signs and queues the job in the same transaction as the move to `queued`. */
-  private async queue(row: StoredRequest, kind: 'reset' | 'unlock' | 'change' | 'inspect', secrets: { password?: string; currentPassword?: string }): Promise<AdaptiveCard> {
+  private async queue(
+    row: StoredRequest, kind: 'reset' | 'unlock' | 'change' | 'inspect', secrets: { password?: string; currentPassword?: string },
+    ifNotQueued?: () => Promise<void>,
+  ): Promise<AdaptiveCard> {
     const request = toDomain(row);
-    if (!(await this.deps.writeback.agentsAlive())) return this.failForDirectory(row);
+    const notQueued = async () => {
+      await ifNotQueued?.();
+      return this.failForDirectory(row);
+    };
+    if (!(await this.deps.writeback.agentsAlive())) return notQueued();
     let job;
     try {
       job = await this.deps.writeback.prepareJob({
@@ -500,11 +574,11 @@ export class SelfServiceJourney {
         ...secrets,
       });
     } catch (err) {
-      if (isResetDeskError(err, 'WRITEBACK_NO_AGENTS')) return this.failForDirectory(row);
+      if (isResetDeskError(err, 'WRITEBACK_NO_AGENTS')) return notQueued();
       throw err;
     }
     const queued = applyEvent(request, { type: 'queued', jobId: job.id!, expiresAt: job.expiresAt }, this.deps.now());
-    await commitTransition(this.store, row, queued, { options: { enqueueJob: job }, keepToken: false });
+    await commitTransition(this.store, row, queued, { options: { enqueueJob: job } });
     this.deps.metrics.requestTransitions.inc({ kind: row.kind, state: 'queued' });
     return buildWorkingCard({ operation: row.kind });
   }
@@ -517,7 +591,7 @@ export class SelfServiceJourney {
   }
 
   private async cancel(actor: Actor, requestId: string, stepToken: string): Promise<AdaptiveCard> {
-    const row = await this.authorize(actor, requestId, stepToken);
+    const row = await this.authorize(actor, 'request.cancel', requestId, stepToken);
     await commitTransition(this.store, row, applyEvent(toDomain(row), { type: 'cancelled', by: driverOf(toDomain(row)) }, this.deps.now()));
     return buildCancelledCard({ startAgain: startAgain() });
   }
@@ -534,7 +608,7 @@ export class SelfServiceJourney {
       await commitTransition(this.store, row, applyEvent(request, { type: 'failed', code: 'APPROVAL_UNAVAILABLE', message }, now));
       return buildFailureCard({ reason: message, nextStep: 'Please contact the IT helpdesk.' });
     }
-    const moved = await commitTransition(this.store, row, applyEvent(request, { type: 'approvalRequested', expiresAt: approvalDeadline(now, this.deps.config.approval) }, now));
+    const moved = await commitTransition(this.store, row, applyEvent(request, { type: 'approvalRequested', expiresAt: approvalDeadline(now, this.deps.config.approval) }, now), { step: 'await_approval' });
     await this.deps.messenger.postToChannel(
       { tenantId: row.tenantId, ...channel },
       buildApprovalRequestCard({
@@ -571,7 +645,8 @@ export class SelfServiceJourney {
 
   private async decide(actor: Actor, requestId: string, stepToken: string, decision: 'approved' | 'denied'): Promise<AdaptiveCard> {
     const row = await this.store.getRequest(requestId);
-    if (!row || row.tenantId !== actor.tenantId || row.state !== 'awaiting_approval' || !row.stepTokenHash || !stepTokenMatches(row.stepTokenHash, stepToken)) {
+    const verb = decision === 'approved' ? 'approval.approve' : 'approval.deny';
+    if (!row || row.tenantId !== actor.tenantId || row.state !== 'awaiting_approval' || !row.stepTokenHash || !stepTokenMatches(row.stepTokenHash, stepToken) || !stepOffers(row.step, verb)) {
       return buildStepOverCard();
     }
     const groupId = this.deps.config.approverGroupId;
@@ -582,9 +657,13 @@ export class SelfServiceJourney {
     const event = decision === 'approved'
       ? { type: 'approved' as const, by: actor.aadObjectId, expiresAt: new Date(now.getTime() + this.deps.config.approval.ttlMs) }
       : { type: 'denied' as const, by: actor.aadObjectId };
-    const moved = await commitTransition(this.store, row, applyEvent(request, event, now), { options: { recordApproval: { requestId, approverAadId: actor.aadObjectId, decision } } });
+    const decided = applyEvent(request, event, now);
+    const moved = await commitTransition(this.store, row, decided, {
+      step: decided.request.kind === 'reset' ? 'new_password' : decided.request.kind === 'change' ? 'change_password' : null,
+      options: { recordApproval: { requestId, approverAadId: actor.aadObjectId, decision } },
+    });
     const owner = { tenantId: row.tenantId, aadObjectId: driverOf(request).id };
-    const next = decision === 'approved' ? await this.nextStepCard(moved.row, moved.stepToken!, undefined) : buildApprovalDeniedCard({ startAgain: startAgain() });
+    const next = decision === 'approved' ? await this.nextStepCard(moved.row, moved.stepToken, undefined) : buildApprovalDeniedCard({ startAgain: startAgain() });
     await updateRequesterCard(this.deps, row, owner, next);
     const approver = await this.deps.people.getUser(actor.aadObjectId).catch(() => null);
     return buildApprovalResolvedCard({

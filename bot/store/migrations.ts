@@ -233,6 +233,38 @@ CREATE TRIGGER audit_inbox_no_update BEFORE UPDATE ON audit_inbox
   FOR EACH ROW EXECUTE FUNCTION audit_log_refuse_change();
 `,
   },
+  {
+    version: 7,
+    name: 'a step token is good only for the verbs of its card',
+    // The token proves which card a click came from; the step names that card,
+    // and so the only verbs it offered. Cards issued before this migration
+    // carry no step: their tokens are dropped, so those cards say "this step
+    // is over" instead of accepting any verb.
+    sql: `
+ALTER TABLE reset_requests ADD COLUMN step text
+  CHECK (step IN ('choose_method','enter_code','wait_manager','new_password','change_password','await_approval'));
+UPDATE reset_requests SET step_token_hash = NULL WHERE step_token_hash IS NOT NULL;
+ALTER TABLE reset_requests ADD CONSTRAINT reset_requests_step_with_token CHECK ((step IS NULL) = (step_token_hash IS NULL));
+`,
+  },
+  {
+    version: 8,
+    name: 'usage limits per person and per account',
+    // One row per limited thing (wrong codes, codes sent, ...) per person or
+    // account, counting uses since the window opened. One upsert both checks
+    // and counts, so replicas racing on the same person cannot both slip under
+    // the limit; the row lock of ON CONFLICT serialises them.
+    sql: `
+CREATE TABLE usage_limits (
+  kind          text NOT NULL,
+  scope         text NOT NULL CHECK (scope IN ('person','account')),
+  subject       text NOT NULL,
+  window_start  timestamptz NOT NULL,
+  used          integer NOT NULL CHECK (used >= 0),
+  PRIMARY KEY (kind, scope, subject)
+);
+`,
+  },
 ];
 
 export interface MigrationReport {

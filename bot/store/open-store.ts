@@ -15,6 +15,7 @@ import { openPgliteThreadEngine } from './pglite-thread-engine';
 import { openPostgresEngine } from './postgres-engine';
 import * as requests from './requests';
 import { rememberTokenId } from './token-ids';
+import * as usage from './usage-limits';
 import type { Store } from './types';
 import { parseInput } from './validation';
 
@@ -111,6 +112,10 @@ export async function openStore(options: OpenStoreOptions = {}): Promise<Store> 
     consumeEnrollmentCode: (code) => enrollment.consumeEnrollmentCode(ctx, code),
 
     rememberTokenId: (jti, expiresAt) => rememberTokenId(ctx, jti, expiresAt),
+
+    consumeUsage: (check) => usage.consumeUsage(ctx, check),
+    peekUsage: (check) => usage.peekUsage(ctx, check),
+    refundUsage: (check) => usage.refundUsage(ctx, check),
 
     appendAudit: (entry) => audit.appendAudit(ctx, entry),
     listAudit: (query) => audit.listAudit(ctx, query),

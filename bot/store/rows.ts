@@ -33,6 +33,7 @@ export function toRequest(r: Row): ResetRequest {
     methodsPassed: (r.methods_passed ?? []) as VerificationMethod[],
     subject: (r.subject ?? null) as RequestSubject | null,
     stepTokenHash: strOrNull(r.step_token_hash),
+    step: (r.step ?? null) as ResetRequest['step'],
     conversationId: strOrNull(r.conversation_id),
     cardActivityId: strOrNull(r.card_activity_id),
     resultCode: strOrNull(r.result_code),

@@ -103,6 +103,17 @@ describe.each(ENGINES)('the store on %s', (engine: StoreEngineKind) => {
   });
 
   describe('reset requests', () => {
+    it('a step token is stored with the card step it belongs to, and neither goes without the other', async () => {
+      const r = await created(store, { stepToken: CANARY_STEP_TOKEN, step: 'choose_method' });
+      expect(r.step).toBe('choose_method');
+      await expectCode(created(store, { stepToken: CANARY_STEP_TOKEN }), 'STORE_INVALID_INPUT');
+      await expectCode(store.transitionRequest(r.id, r.version, { stepToken: CANARY_STEP_TOKEN_2 }, { actor: userActor(), action: 'x' }), 'STORE_INVALID_INPUT');
+      const moved = await store.transitionRequest(r.id, r.version, { stepToken: CANARY_STEP_TOKEN_2, step: 'enter_code' }, { actor: userActor(), action: 'x' });
+      expect(moved).toMatchObject({ step: 'enter_code', version: r.version + 1 });
+      const cleared = await store.transitionRequest(r.id, moved.version, { stepToken: null, step: null }, { actor: userActor(), action: 'x' });
+      expect(cleared).toMatchObject({ step: null, stepTokenHash: null });
+    });
+
     it('overdue requests are those still waiting on a person past their deadline, oldest deadline first', async () => {
       // Earlier tests' requests all fall due too; only these are looked at.
       const soon = await created(store, { state: 'verifying', expiresAt: minutesFromNow(1) });
@@ -120,7 +131,7 @@ describe.each(ENGINES)('the store on %s', (engine: StoreEngineKind) => {
     });
 
     it('a new request is stored with version 1, its step token only as a hash, and its creation audited', async () => {
-      const r = await created(store, { stepToken: CANARY_STEP_TOKEN, conversationId: 'a:1', cardActivityId: 'act-1' });
+      const r = await created(store, { stepToken: CANARY_STEP_TOKEN, step: 'choose_method', conversationId: 'a:1', cardActivityId: 'act-1' });
       expect(r).toMatchObject({ state: 'started', version: 1, requestedBy: null, privileged: false, methodsPassed: [], subject: SUBJECT });
       expect(r.stepTokenHash).toMatch(/^[0-9a-f]{64}$/);
       expect(stepTokenMatches(r.stepTokenHash, CANARY_STEP_TOKEN)).toBe(true);
@@ -133,7 +144,7 @@ describe.each(ENGINES)('the store on %s', (engine: StoreEngineKind) => {
     it('a transition changes the row, bumps the version and appends its audit entry', async () => {
       const r = await created(store);
       clock.advance(1000);
-      const next = await store.transitionRequest(r.id, 1, { state: 'verifying', methodsPassed: ['email'], stepToken: CANARY_STEP_TOKEN_2 }, {
+      const next = await store.transitionRequest(r.id, 1, { state: 'verifying', methodsPassed: ['email'], stepToken: CANARY_STEP_TOKEN_2, step: 'enter_code' }, {
         actor: userActor(), action: 'request.verifying', details: { method: 'email' },
       });
       expect(next).toMatchObject({ state: 'verifying', version: 2, methodsPassed: ['email'] });
@@ -164,11 +175,11 @@ describe.each(ENGINES)('the store on %s', (engine: StoreEngineKind) => {
     });
 
     it('a transition from the row in hand gives back exactly what reading the row again gives', async () => {
-      const r = await created(store, { stepToken: CANARY_STEP_TOKEN, conversationId: 'a:1' });
+      const r = await created(store, { stepToken: CANARY_STEP_TOKEN, step: 'choose_method', conversationId: 'a:1' });
       clock.advance(1000);
       const next = await store.transitionFrom(r, {
         state: 'verifying', privileged: true, methodsRequired: 2, methodsPassed: ['email'], subject: { ...SUBJECT, displayName: 'Adele V.' },
-        stepToken: CANARY_STEP_TOKEN_2, conversationId: null, cardActivityId: 'act-2', resultCode: 'X', resultMessage: 'y', expiresAt: minutesFromNow(45),
+        stepToken: CANARY_STEP_TOKEN_2, step: 'enter_code', conversationId: null, cardActivityId: 'act-2', resultCode: 'X', resultMessage: 'y', expiresAt: minutesFromNow(45),
       }, { actor: userActor(), action: 'request.verifying' });
       expect(next).toEqual(await store.getRequest(r.id));
       expect(stepTokenMatches(next.stepTokenHash, CANARY_STEP_TOKEN_2)).toBe(true);
@@ -179,7 +190,7 @@ describe.each(ENGINES)('the store on %s', (engine: StoreEngineKind) => {
     });
 
     it('a request and its challenges read together are what they are read apart', async () => {
-      const r = await created(store, { stepToken: CANARY_STEP_TOKEN, cardActivityId: 'act-1' });
+      const r = await created(store, { stepToken: CANARY_STEP_TOKEN, step: 'choose_method', cardActivityId: 'act-1' });
       expect(await store.getRequestWithChallenges(r.id)).toEqual({ request: r, challenges: [] });
       await store.createChallenge({ requestId: r.id, method: 'email', maskedTarget: 'a•••@contoso.com', codeHash: 'b'.repeat(64), codeSalt: 'salt-salt-salt', digits: 6, maxAttempts: 5, expiresAt: minutesFromNow(10) });
       clock.advance(10);
@@ -193,7 +204,7 @@ describe.each(ENGINES)('the store on %s', (engine: StoreEngineKind) => {
       const r = await created(store);
       const e = await store.createChallenge({ requestId: r.id, method: 'email', codeHash: 'c'.repeat(64), codeSalt: 'salt-salt-salt', digits: 6, maxAttempts: 5, expiresAt: minutesFromNow(10) });
       const tried = (attempts: number) => ({ status: 'pending' as const, attempts, codeHash: e.codeHash, codeSalt: e.codeSalt, expiresAt: e.expiresAt, sendCount: 1, lastSentAt: e.lastSentAt });
-      const answers = await Promise.allSettled([0, 1].map(() => store.transitionFrom(r, { stepToken: null }, { actor: userActor(), action: 'verify.code_wrong' }, {
+      const answers = await Promise.allSettled([0, 1].map(() => store.transitionFrom(r, { stepToken: null, step: null }, { actor: userActor(), action: 'verify.code_wrong' }, {
         saveChallenge: { id: e.id, expected: { status: 'pending', attempts: 0, sendCount: 1 }, next: tried(1) },
       })));
       expect(answers.filter((x) => x.status === 'fulfilled')).toHaveLength(1);
@@ -662,6 +673,61 @@ describe.each(ENGINES)('the store on %s', (engine: StoreEngineKind) => {
       clock.advance(3 * 60_000);
       await store.rememberTokenId(randomUUID(), minutesFromNow(2));
       expect(await superuserQuery(store, 'SELECT jti FROM used_token_ids WHERE jti = $1', [jti])).toEqual([]);
+    });
+  });
+
+  describe('usage limits', () => {
+    const rule = { max: 3, windowMs: 60 * 60_000 };
+    const who = () => [{ scope: 'person' as const, subject: `aad-${randomUUID()}` }, { scope: 'account' as const, subject: `S-1-5-21-1-2-3-${Math.floor(Math.random() * 1e6)}` }];
+
+    it('counts uses up to the limit, then refuses and says until when the window lasts', async () => {
+      const subjects = who();
+      const opened = clock.now().getTime();
+      for (let i = 0; i < 3; i++) expect(await store.consumeUsage({ action: 'wrong_code', subjects, ...rule })).toEqual({ allowed: true });
+      clock.advance(10 * 60_000);
+      const refused = await store.consumeUsage({ action: 'wrong_code', subjects, ...rule });
+      expect(refused).toEqual({ allowed: false, scope: 'person', until: new Date(opened + rule.windowMs) });
+      expect(await store.peekUsage({ action: 'wrong_code', subjects, ...rule })).toEqual(refused);
+      // Another action has a budget of its own.
+      expect(await store.consumeUsage({ action: 'mail_code', subjects, ...rule })).toEqual({ allowed: true });
+    });
+
+    it('a new window opens when the last one is over', async () => {
+      const subjects = who();
+      for (let i = 0; i < 3; i++) await store.consumeUsage({ action: 'sms_code', subjects, ...rule });
+      clock.advance(rule.windowMs + 1);
+      expect(await store.peekUsage({ action: 'sms_code', subjects, ...rule })).toEqual({ allowed: true });
+      expect(await store.consumeUsage({ action: 'sms_code', subjects, ...rule })).toEqual({ allowed: true });
+      expect(await store.consumeUsage({ action: 'sms_code', subjects, ...rule })).toEqual({ allowed: true });
+    });
+
+    it('an account at its limit refuses every person, and a refused use charges nobody', async () => {
+      const [first, account] = who() as [{ scope: 'person'; subject: string }, { scope: 'account'; subject: string }];
+      for (let i = 0; i < 3; i++) await store.consumeUsage({ action: 'request', subjects: [first, account], ...rule });
+      const other = { scope: 'person' as const, subject: `aad-${randomUUID()}` };
+      expect(await store.consumeUsage({ action: 'request', subjects: [other, account], ...rule })).toMatchObject({ allowed: false, scope: 'account' });
+      // The other person's budget was not touched by the refused use.
+      const rows = await superuserQuery(store, `SELECT used FROM usage_limits WHERE kind = 'request' AND subject = $1`, [other.subject]);
+      expect(rows).toEqual([]);
+    });
+
+    it('a refund gives one use back', async () => {
+      const subjects = who();
+      for (let i = 0; i < 3; i++) await store.consumeUsage({ action: 'manager_card', subjects, ...rule });
+      await store.refundUsage({ action: 'manager_card', subjects });
+      expect(await store.consumeUsage({ action: 'manager_card', subjects, ...rule })).toEqual({ allowed: true });
+      expect(await store.consumeUsage({ action: 'manager_card', subjects, ...rule })).toMatchObject({ allowed: false });
+    });
+
+    it('parallel uses never count past the limit', async () => {
+      const subjects = who();
+      const verdicts = await Promise.all(Array.from({ length: 12 }, () => store.consumeUsage({ action: 'change_failure', subjects, ...rule })));
+      expect(verdicts.filter((v) => v.allowed)).toHaveLength(3);
+    });
+
+    it('bad input is refused and changes nothing', async () => {
+      await expectCode(store.consumeUsage({ action: 'guess' as 'wrong_code', subjects: who(), ...rule }), 'STORE_INVALID_INPUT');
+      await expectCode(store.consumeUsage({ action: 'wrong_code', subjects: [], ...rule }), 'STORE_INVALID_INPUT');
     });
   });
 

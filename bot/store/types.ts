@@ -4,8 +4,10 @@
 // Kinds, states and methods are the domain's; the store only persists them.
 import { REQUEST_KINDS, REQUEST_STATES, type RequestKind, type RequestState } from '../domain/reset-request';
 import { VERIFICATION_METHOD_NAMES, type VerificationMethodName } from '../domain/verification/method-name';
+import { CARD_STEPS, type CardStep } from '../domain/card-steps';
+import type { LimitedAction, LimitScope } from '../domain/usage-limits';
 
-export { REQUEST_KINDS, REQUEST_STATES, type RequestKind, type RequestState };
+export { REQUEST_KINDS, REQUEST_STATES, CARD_STEPS, type RequestKind, type RequestState, type CardStep };
 export const VERIFICATION_METHODS = VERIFICATION_METHOD_NAMES;
 export type VerificationMethod = VerificationMethodName;
 
@@ -55,6 +57,8 @@ export interface ResetRequest {
   subject: RequestSubject | null;
   /** SHA-256 of the current one-use step token; the token itself is never stored. */
   stepTokenHash: string | null;
+  /** The card the token is on, and so the only verbs it accepts; null exactly when there is no token. */
+  step: CardStep | null;
   conversationId: string | null;
   cardActivityId: string | null;
   resultCode: string | null;
@@ -78,12 +82,14 @@ export interface NewResetRequest {
   subject?: RequestSubject | null;
   /** The raw step token put on the card; only its hash is stored. */
   stepToken?: string | null;
+  /** The card that token is on (required with a token). */
+  step?: CardStep | null;
   conversationId?: string | null;
   cardActivityId?: string | null;
   expiresAt: Date;
 }
 
-/** Fields a transition may change; `stepToken` is hashed before it is stored (null clears it). */
+/** Fields a transition may change; `stepToken` is hashed before it is stored (null clears it), and moves only with `step`. */
 export interface RequestPatch {
   state?: RequestState;
   privileged?: boolean;
@@ -91,6 +97,7 @@ export interface RequestPatch {
   methodsPassed?: VerificationMethod[];
   subject?: RequestSubject | null;
   stepToken?: string | null;
+  step?: CardStep | null;
   conversationId?: string | null;
   cardActivityId?: string | null;
   resultCode?: string | null;
@@ -302,6 +309,16 @@ export interface TransitionOptions {
   saveChallenge?: { id: string; expected: ChallengeExpectation; next: ChallengeState };
 }
 
+/** One use of a limited action, counted against each subject (a person, an account) under the same rule. */
+export interface UsageCheck {
+  action: LimitedAction;
+  subjects: Array<{ scope: LimitScope; subject: string }>;
+  max: number;
+  windowMs: number;
+}
+
+export type UsageVerdict = { allowed: true } | { allowed: false; scope: LimitScope; until: Date };
+
 export type StoreEngineKind = 'pglite' | 'postgres';
 
 export interface Store {
@@ -376,6 +393,13 @@ export interface Store {
   consumeEnrollmentCode(code: string): Promise<EnrollmentCodeRecord>;
 
   rememberTokenId(jti: string, expiresAt: Date): Promise<boolean>;
+
+  /** Counts one use when every subject is under the limit (atomically, across replicas); otherwise counts nothing and says until when. */
+  consumeUsage(check: UsageCheck): Promise<UsageVerdict>;
+  /** Whether consumeUsage would count the use now; counts nothing. */
+  peekUsage(check: UsageCheck): Promise<UsageVerdict>;
+  /** Gives back one counted use (the code was right, the message never went out). */
+  refundUsage(check: Pick<UsageCheck, 'action' | 'subjects'>): Promise<void>;
 
   appendAudit(entry: AuditEntryInput): Promise<AuditEntry>;
   listAudit(query?: AuditQuery): Promise<AuditEntry[]>;

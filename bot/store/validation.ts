@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ResetDeskError } from '../errors';
 import {
-  ACTOR_KINDS, APPROVAL_DECISIONS, CHALLENGE_STATUSES, JOB_KINDS, REQUEST_KINDS, REQUEST_STATES, VERIFICATION_METHODS,
+  ACTOR_KINDS, APPROVAL_DECISIONS, CARD_STEPS, CHALLENGE_STATUSES, JOB_KINDS, REQUEST_KINDS, REQUEST_STATES, VERIFICATION_METHODS,
   type JsonValue,
 } from './types';
 
@@ -38,10 +38,11 @@ export const newRequestSchema = z.object({
   methodsPassed: z.array(z.enum(VERIFICATION_METHODS)).optional(),
   subject: subject.nullable().optional(),
   stepToken: secret.nullable().optional(),
+  step: z.enum(CARD_STEPS).nullable().optional(),
   conversationId: z.string().max(1024).nullable().optional(),
   cardActivityId: z.string().max(1024).nullable().optional(),
   expiresAt: date,
-}).strict();
+}).strict().refine((r) => Boolean(r.stepToken) === Boolean(r.step), 'a step token goes with its step, and a step with its token');
 
 export const requestPatchSchema = z.object({
   state: z.enum(REQUEST_STATES).optional(),
@@ -50,12 +51,16 @@ export const requestPatchSchema = z.object({
   methodsPassed: z.array(z.enum(VERIFICATION_METHODS)).optional(),
   subject: subject.nullable().optional(),
   stepToken: secret.nullable().optional(),
+  step: z.enum(CARD_STEPS).nullable().optional(),
   conversationId: z.string().max(1024).nullable().optional(),
   cardActivityId: z.string().max(1024).nullable().optional(),
   resultCode: z.string().max(100).nullable().optional(),
   resultMessage: z.string().max(2000).nullable().optional(),
   expiresAt: date.optional(),
-}).strict();
+}).strict().refine(
+  (p) => (p.stepToken === undefined) === (p.step === undefined) && (p.stepToken === undefined || Boolean(p.stepToken) === Boolean(p.step)),
+  'a step token changes with its step: both set, or both cleared',
+);
 
 export const newChallengeSchema = z.object({
   id: uuid.optional(),

@@ -144,6 +144,8 @@ export const cardSamples: CardSample[] = [
     ticket: 'INC-1234',
     error: 'No one with that sign-in name was found.',
   }),
+  sample('buildLimitReachedCard', 'person, wrong codes', { action: 'wrong_code', scope: 'person', until: ASKED_AT }),
+  sample('buildLimitReachedCard', 'account, texts', { action: 'sms_code', scope: 'account', until: '2026-03-03T08:01:30Z' }),
 ];
 
 export const builderNames = (Object.keys(cards) as string[]).filter((name) => name.startsWith('build')).sort();
