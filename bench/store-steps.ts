@@ -43,7 +43,7 @@ async function main(): Promise<void> {
     for (let i = 0; i < CONCURRENCY; i++) {
       const id = randomUUID();
       rows.push(await store.createRequest(
-        { id, tenantId: 'bench', ownerAadId: `owner-${i}`, kind: 'reset', state: 'verifying', methodsRequired: 1, stepToken: issueStepToken(),
+        { id, tenantId: 'bench', ownerAadId: `owner-${i}`, kind: 'reset', state: 'verifying', methodsRequired: 1, stepToken: issueStepToken(), step: 'enter_code',
           subject: { onPremisesSid: 'S-1-5-21-1-2-3-1001', samAccountName: 'bench', upn: 'bench@example.test', displayName: 'Bench', domain: 'example.test' },
           expiresAt: new Date(Date.now() + 3_600_000) },
         { actor: { kind: 'user', id: `owner-${i}` }, action: 'request.created', requestId: id },
@@ -69,7 +69,7 @@ async function main(): Promise<void> {
     const steps = await run('step: read + write with audit entry', async (i) => {
       const found = (await store.getRequestWithChallenges(rows[i]!.id))!;
       const c = found.challenges[0]!;
-      rows[i] = await store.transitionFrom(found.request, { state: 'verifying', stepToken: issueStepToken() },
+      rows[i] = await store.transitionFrom(found.request, { state: 'verifying', stepToken: issueStepToken(), step: 'enter_code' },
         { actor: { kind: 'user', id: `owner-${i}` }, action: 'verify.code_wrong', requestId: rows[i]!.id, details: { method: 'email' } },
         { saveChallenge: { id: c.id, expected: { status: 'pending', attempts: c.attempts, sendCount: c.sendCount },
           next: { status: 'pending', attempts: c.attempts, codeHash: c.codeHash, codeSalt: c.codeSalt, expiresAt: c.expiresAt, sendCount: c.sendCount, lastSentAt: c.lastSentAt } } });

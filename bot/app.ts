@@ -4,9 +4,10 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import type { Server } from 'restify';
 import { createLogger, type Logger } from './log';
-import { pgliteDirOf, type BotConfig } from './config';
+import { ConfigError, pgliteDirOf, type BotConfig } from './config';
 import { createMetrics, type BotMetrics } from './metrics';
-import { createServer, listen, type RouteGroup } from './http/server';
+import { createManagementServer, createServer, listen, type RouteGroup } from './http/server';
+import { loadOrCreateDevPepper } from './dev-mode';
 import { createAdapter } from './teams/adapter';
 import { ResetDeskBot } from './teams/resetdesk-bot';
 import { createCardMessenger } from './teams/card-messenger';
@@ -47,10 +48,14 @@ export interface AppParts {
 
 export interface App {
   server: Server;
+  /** /readyz and /metrics live here, not on the public listener. */
+  managementServer: Server;
   store: Store;
   journey: SelfServiceJourney;
   metrics: BotMetrics;
-  listen(): Promise<{ port: number; url: string }>;
+  /** In dev mode without RESETDESK_CODE_PEPPER: the data folder's generated pepper file. */
+  devPepperFile: string | undefined;
+  listen(): Promise<{ port: number; url: string; managementUrl: string }>;
   close(): Promise<void>;
 }
 
@@ -82,7 +87,10 @@ export async function createApp(config: BotConfig, parts: AppParts): Promise<App
   const adapter = createAdapter(config, logger);
   const messenger = createCardMessenger(adapter, store, config.bot.appId);
   // The pepper keys code hashes; derived to the 32 bytes the domain wants whatever its length.
-  const pepper = createHash('sha256').update(config.codePepper).digest();
+  const devPepper = config.codePepper === undefined && config.devMode ? await loadOrCreateDevPepper(config.storage.dataDir) : undefined;
+  const pepperSecret = config.codePepper ?? devPepper?.pepper;
+  if (!pepperSecret) throw new ConfigError(['RESETDESK_CODE_PEPPER: required, at least 32 random characters']);
+  const pepper = createHash('sha256').update(pepperSecret).digest();
   const codePolicy = codePolicySchema.parse({ ...DEFAULT_CODE_POLICY });
 
   let journey: SelfServiceJourney | undefined;
@@ -151,34 +159,42 @@ export async function createApp(config: BotConfig, parts: AppParts): Promise<App
     onTurn: (context) => bot.run(context),
     logger,
     metrics,
+    routes: writeback.routes ?? [],
+  });
+  const managementServer = createManagementServer({
+    logger,
+    metrics,
+    token: config.management.token,
     readiness: [
       { name: 'store', check: () => store.ping() },
       ...(people.ping ? [{ name: 'graph', check: () => people.ping!() }] : []),
     ],
-    routes: writeback.routes ?? [],
   });
 
   let overdueSweep: NodeJS.Timeout | undefined;
   return {
     server,
+    managementServer,
     store,
     journey,
     metrics,
+    devPepperFile: devPepper?.file,
     async listen() {
       const address = await listen(server, config.port, config.host);
+      const management = await listen(managementServer, config.management.port, config.management.host);
       await writeback.start?.();
       overdueSweep ??= setInterval(() => {
         journey!.expireOverdueRequests().catch((err: unknown) => logger.warn({ err: { name: (err as Error)?.name } }, 'overdue request sweep failed; will retry'));
       }, OVERDUE_SWEEP_MS);
       overdueSweep.unref();
-      logger.info({ port: address.port }, 'ResetDesk bot service listening');
-      return address;
+      logger.info({ port: address.port, managementPort: management.port }, 'ResetDesk bot service listening');
+      return { ...address, managementUrl: management.url };
     },
     async close() {
       if (overdueSweep) clearInterval(overdueSweep);
       overdueSweep = undefined;
       await writeback.stop?.();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await Promise.all([server, managementServer].map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
       if (ownsStore) await store.close();
     },
   };

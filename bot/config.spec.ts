@@ -66,3 +66,55 @@ describe('configuration', () => {
     expect(problems.join('\n')).not.toContain('app-secret-canary-1');
   });
 });
+
+describe('dev mode is no backdoor', () => {
+  const dev = { RESETDESK_DEV_MODE: 'true', RESETDESK_TENANT_ID: TENANT, GRAPH_CLIENT_ID: APP, GRAPH_CLIENT_SECRET: 'graph-secret' };
+
+  test('it listens on loopback only: loopback by default, and any other address is refused', () => {
+    expect(loadConfig(dev).host).toBe('127.0.0.1');
+    expect(loadConfig({ ...dev, HOST: '::1' }).host).toBe('::1');
+    expect(problemsOf({ ...dev, HOST: '0.0.0.0' }).join('\n')).toMatch(/HOST: dev mode listens on loopback only/);
+    expect(problemsOf({ ...dev, HOST: '10.1.2.3' }).join('\n')).toMatch(/HOST: dev mode listens on loopback only/);
+  });
+
+  test('with an app id set it is refused as ambiguous', () => {
+    expect(problemsOf({ ...production, ...dev }).join('\n')).toMatch(/RESETDESK_DEV_MODE: cannot be used with MicrosoftAppId/);
+  });
+
+  test('the code pepper is never a constant from the source: without one, config leaves it to the data folder', () => {
+    expect(loadConfig(dev).codePepper).toBeUndefined();
+    expect(loadConfig({ ...dev, RESETDESK_CODE_PEPPER: 'q'.repeat(40) }).codePepper).toBe('q'.repeat(40));
+  });
+
+  test('the Teams service URL is https; plain http only in dev mode and only to this machine', () => {
+    expect(problemsOf({ ...production, RESETDESK_TEAMS_SERVICE_URL: 'http://smba.example.test/teams' }).join('\n')).toMatch(/RESETDESK_TEAMS_SERVICE_URL: must be https/);
+    expect(problemsOf({ ...production, RESETDESK_TEAMS_SERVICE_URL: 'http://127.0.0.1:56000/_connector' }).join('\n')).toMatch(/RESETDESK_TEAMS_SERVICE_URL: must be https/);
+    expect(problemsOf({ ...dev, RESETDESK_TEAMS_SERVICE_URL: 'http://smba.example.test/teams' }).join('\n')).toMatch(/RESETDESK_TEAMS_SERVICE_URL: must be https/);
+    expect(problemsOf({ ...dev, RESETDESK_TEAMS_SERVICE_URL: 'http://127.0.0.1:56000/_connector' })).toEqual([]);
+    expect(problemsOf({ ...production, RESETDESK_TEAMS_SERVICE_URL: 'https://smba.trafficmanager.net/emea' })).toEqual([]);
+  });
+});
+
+describe('the management listener', () => {
+  test('is on loopback by default, on a port of its own', () => {
+    expect(loadConfig(production).management).toEqual({ port: 9464, host: '127.0.0.1', token: undefined });
+  });
+
+  test('off loopback it needs a bearer token', () => {
+    expect(problemsOf({ ...production, RESETDESK_MANAGEMENT_HOST: '0.0.0.0' }).join('\n')).toMatch(/RESETDESK_MANAGEMENT_TOKEN: required/);
+    expect(loadConfig({ ...production, RESETDESK_MANAGEMENT_HOST: '0.0.0.0', RESETDESK_MANAGEMENT_TOKEN: 't'.repeat(40) }).management.token).toBe('t'.repeat(40));
+  });
+});
+
+describe('usage limits', () => {
+  test('have sensible defaults and are set as count/window', () => {
+    const cfg = loadConfig({ ...production, RESETDESK_LIMIT_SMS_CODES: '2/12h' });
+    expect(cfg.limits.sms_code).toEqual({ max: 2, windowMs: 12 * 3600_000 });
+    expect(cfg.limits.wrong_code).toEqual({ max: 10, windowMs: 24 * 3600_000 });
+  });
+
+  test('a malformed limit is named', () => {
+    expect(problemsOf({ ...production, RESETDESK_LIMIT_WRONG_CODES: 'ten a day' }).join('\n')).toMatch(/RESETDESK_LIMIT_WRONG_CODES: must look like 10\/24h/);
+    expect(problemsOf({ ...production, RESETDESK_LIMIT_REQUESTS: '0/1h' }).join('\n')).toMatch(/RESETDESK_LIMIT_REQUESTS: needs a count of at least 1/);
+  });
+});

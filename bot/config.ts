@@ -61,9 +61,18 @@ const LIMIT_VARIABLES: Record<LimitedAction, string> = {
 const guid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const optionalGuid = optionalString.refine((v) => v === undefined || guid.test(v), 'must be a GUID');
 
+/** Names and addresses that reach only this machine. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
+  return h === 'localhost' || h === '::1' || /^127(\.\d{1,3}){3}$/.test(h);
+}
+
 const envSchema = z.object({
   PORT: int(3978, 0, 65535),
   HOST: optionalString,
+  RESETDESK_MANAGEMENT_PORT: int(9464, 0, 65535),
+  RESETDESK_MANAGEMENT_HOST: optionalString,
+  RESETDESK_MANAGEMENT_TOKEN: optionalString.refine((v) => v === undefined || /^[\x21-\x7e]{32,512}$/.test(v), 'must be 32 to 512 printable characters without spaces'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional().default('info'),
   RESETDESK_DEV_MODE: bool(false),
   MicrosoftAppId: optionalGuid,
@@ -108,7 +117,10 @@ const envSchema = z.object({
 
 export interface BotConfig {
   port: number;
+  /** Where the public listener binds (Bot Framework, the agent gateway, /healthz); in dev mode always loopback. */
   host: string | undefined;
+  /** /readyz and /metrics (and /healthz) on a listener of their own, loopback by default; a bearer token when set (required off loopback). */
+  management: { port: number; host: string; token: string | undefined };
   logLevel: string;
   devMode: boolean;
   bot: {
@@ -136,7 +148,8 @@ export interface BotConfig {
   passwordMinLength: number;
   methodsRequired: number;
   methodsRequiredPrivileged: number;
-  codePepper: string;
+  /** Keys the hashes of one-time codes; in dev mode without one, the service keeps a generated one in its data folder. */
+  codePepper: string | undefined;
   groups: { approvers: string | undefined; helpdesk: string | undefined; admins: string | undefined };
   /** Where approval cards for privileged accounts are posted. */
   approverChannel: { channelId: string; serviceUrl: string } | undefined;
@@ -164,10 +177,10 @@ export class ConfigError extends ResetDeskError {
   }
 }
 
-// Dev mode runs without Bot Framework authentication and may use a fixed
-// pepper; it must be asked for explicitly so a production deployment with a
-// forgotten app id fails loudly instead of accepting unauthenticated traffic.
-const DEV_PEPPER = 'resetdesk-dev-mode-pepper-not-for-production-use';
+// Dev mode runs without Bot Framework authentication: anyone who can reach
+// /api/messages can speak as any person of the tenant. It must be asked for
+// explicitly, never together with an app id (which of the two was meant?),
+// and only on a listener that nothing but this machine can reach.
 
 export function loadConfig(env: Record<string, string | undefined>): BotConfig {
   const parsed = envSchema.safeParse(env);
@@ -178,6 +191,22 @@ export function loadConfig(env: Record<string, string | undefined>): BotConfig {
   const problems: string[] = [];
   if (!e.MicrosoftAppId && !e.RESETDESK_DEV_MODE) {
     problems.push('MicrosoftAppId: required (set RESETDESK_DEV_MODE=true to run unauthenticated on a developer machine)');
+  }
+  if (e.RESETDESK_DEV_MODE && e.MicrosoftAppId) {
+    problems.push('RESETDESK_DEV_MODE: cannot be used with MicrosoftAppId (dev mode turns Bot Framework authentication off; unset one of them)');
+  }
+  if (e.RESETDESK_DEV_MODE && e.HOST !== undefined && !isLoopbackHost(e.HOST)) {
+    problems.push('HOST: dev mode listens on loopback only (127.0.0.1, ::1 or localhost), because it accepts unauthenticated activities');
+  }
+  const managementHost = e.RESETDESK_MANAGEMENT_HOST ?? '127.0.0.1';
+  if (!isLoopbackHost(managementHost) && !e.RESETDESK_MANAGEMENT_TOKEN) {
+    problems.push('RESETDESK_MANAGEMENT_TOKEN: required when RESETDESK_MANAGEMENT_HOST is not loopback (/readyz and /metrics would be open to the network)');
+  }
+  if (e.RESETDESK_TEAMS_SERVICE_URL) {
+    const serviceUrl = new URL(e.RESETDESK_TEAMS_SERVICE_URL);
+    if (serviceUrl.protocol !== 'https:' && !(e.RESETDESK_DEV_MODE && isLoopbackHost(serviceUrl.hostname))) {
+      problems.push('RESETDESK_TEAMS_SERVICE_URL: must be https (http only in dev mode, to a connector on this machine such as the Agents Playground)');
+    }
   }
   if (e.MicrosoftAppId && e.MicrosoftAppType !== 'UserAssignedMSI' && !e.MicrosoftAppPassword) {
     problems.push('MicrosoftAppPassword: required when MicrosoftAppId is set');
@@ -203,7 +232,8 @@ export function loadConfig(env: Record<string, string | undefined>): BotConfig {
 
   return {
     port: e.PORT,
-    host: e.HOST,
+    host: e.RESETDESK_DEV_MODE ? (e.HOST ?? '127.0.0.1') : e.HOST,
+    management: { port: e.RESETDESK_MANAGEMENT_PORT, host: managementHost, token: e.RESETDESK_MANAGEMENT_TOKEN },
     logLevel: e.LOG_LEVEL,
     devMode: e.RESETDESK_DEV_MODE,
     bot: { appId: e.MicrosoftAppId, appPassword: e.MicrosoftAppPassword, appType: e.MicrosoftAppType, appTenantId: e.MicrosoftAppTenantId },
@@ -224,7 +254,7 @@ export function loadConfig(env: Record<string, string | undefined>): BotConfig {
     passwordMinLength: e.RESETDESK_PASSWORD_MIN_LENGTH,
     methodsRequired: e.RESETDESK_METHODS_REQUIRED,
     methodsRequiredPrivileged: Math.max(e.RESETDESK_METHODS_REQUIRED_PRIVILEGED, e.RESETDESK_METHODS_REQUIRED),
-    codePepper: e.RESETDESK_CODE_PEPPER ?? DEV_PEPPER,
+    codePepper: e.RESETDESK_CODE_PEPPER,
     groups: { approvers: e.RESETDESK_APPROVER_GROUP_ID, helpdesk: e.RESETDESK_HELPDESK_GROUP_ID, admins: e.RESETDESK_ADMIN_GROUP_ID },
     approverChannel: e.RESETDESK_APPROVER_CHANNEL_ID
       ? { channelId: e.RESETDESK_APPROVER_CHANNEL_ID, serviceUrl: e.RESETDESK_TEAMS_SERVICE_URL ?? 'https://smba.trafficmanager.net/teams' }

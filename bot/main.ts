@@ -5,6 +5,7 @@ import { createApp } from './app';
 import { createLogger } from './log';
 import { createWritebackChannel } from './writeback';
 import { obtainServiceSigningKey } from './writeback/signing-key-source';
+import { devModeBanner } from './dev-mode';
 
 async function main(): Promise<void> {
   let config;
@@ -31,7 +32,8 @@ async function main(): Promise<void> {
         metrics,
       }),
   });
-  await app.listen();
+  const listening = await app.listen();
+  if (config.devMode) process.stderr.write(`${devModeBanner(config, listening, app.devPepperFile)}\n`);
   const stop = async (signal: string) => {
     logger.info({ signal }, 'stopping');
     await app.close();

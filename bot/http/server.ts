@@ -1,6 +1,10 @@
-// The HTTP surface of the bot service: Bot Framework messages, health,
-// readiness, metrics, and any extra route groups (the agent gateway).
-import restify, { type Server, type Request, type Response } from 'restify';
+// The HTTP surface of the bot service, on two listeners. The public one
+// serves Bot Framework messages, /healthz and extra route groups (the agent
+// gateway); the management one serves /healthz, /readyz and /metrics, on
+// loopback unless asked otherwise, so readiness details and metrics never face
+// the internet.
+import { createHash, timingSafeEqual } from 'node:crypto';
+import restify, { type Next, type Server, type Request, type Response } from 'restify';
 import type { CloudAdapter, TurnContext } from 'botbuilder';
 import type { Logger } from '../log';
 import type { BotMetrics } from '../metrics';
@@ -20,30 +24,61 @@ export interface ServerDeps {
   onTurn: (context: TurnContext) => Promise<void>;
   logger: Logger;
   metrics: BotMetrics;
-  readiness: ReadinessCheck[];
   routes?: RouteGroup[];
   /** Largest accepted request body; activities are small. */
   maxBodyBytes?: number;
 }
 
-export function createServer(deps: ServerDeps): Server {
-  const server = restify.createServer({ name: 'resetdesk', handleUncaughtExceptions: false });
-  server.use(restify.plugins.bodyParser({ maxBodySize: deps.maxBodyBytes ?? 256 * 1024, mapParams: false, rejectUnknown: true }));
+function baseServer(name: string, metrics: BotMetrics, maxBodyBytes: number): Server {
+  const server = restify.createServer({ name, handleUncaughtExceptions: false });
+  server.use(restify.plugins.bodyParser({ maxBodySize: maxBodyBytes, mapParams: false, rejectUnknown: true }));
   server.use(restify.plugins.queryParser({ mapParams: false }));
-
   server.on('after', (req: Request, res: Response) => {
     const route = req.getRoute()?.path?.toString() ?? 'unmatched';
     const seconds = (Date.now() - req.time()) / 1000;
-    deps.metrics.httpDuration.observe({ route, status: String(res.statusCode) }, seconds);
+    metrics.httpDuration.observe({ route, status: String(res.statusCode) }, seconds);
   });
-
-  server.post('/api/messages', async (req: Request, res: Response) => {
-    await deps.adapter.process(req, res, deps.onTurn);
-  });
-
   server.get('/healthz', async (_req: Request, res: Response) => {
     res.send(200, { status: 'ok' });
   });
+  return server;
+}
+
+/** The public listener: what Teams and the agents reach. */
+export function createServer(deps: ServerDeps): Server {
+  const server = baseServer('resetdesk', deps.metrics, deps.maxBodyBytes ?? 256 * 1024);
+  server.post('/api/messages', async (req: Request, res: Response) => {
+    await deps.adapter.process(req, res, deps.onTurn);
+  });
+  for (const group of deps.routes ?? []) group.register(server);
+  return server;
+}
+
+export interface ManagementServerDeps {
+  logger: Logger;
+  metrics: BotMetrics;
+  readiness: ReadinessCheck[];
+  /** When set, every route but /healthz wants `Authorization: Bearer <token>`. */
+  token?: string | undefined;
+  routes?: RouteGroup[];
+}
+
+/** The management listener: readiness, metrics and operator routes, for the machine (or the monitoring system) only. */
+export function createManagementServer(deps: ManagementServerDeps): Server {
+  const server = baseServer('resetdesk-management', deps.metrics, 64 * 1024);
+  if (deps.token) {
+    const expected = createHash('sha256').update(`Bearer ${deps.token}`).digest();
+    server.use((req: Request, res: Response, next: Next) => {
+      if (req.path() === '/healthz') return next();
+      const given = createHash('sha256').update(String(req.header('authorization') ?? '')).digest();
+      if (!timingSafeEqual(given, expected)) {
+        res.setHeader('www-authenticate', 'Bearer');
+        res.send(401, { code: 'MANAGEMENT_UNAUTHORIZED', message: 'A bearer token is required here.' });
+        return next(false);
+      }
+      return next();
+    });
+  }
 
   server.get('/readyz', async (_req: Request, res: Response) => {
     const results = await Promise.all(
@@ -77,8 +112,8 @@ export function listen(server: Server, port: number, host?: string): Promise<{ p
     server.once('error', reject);
     server.listen(port, host ?? '0.0.0.0', () => {
       const addr = server.address();
-      const h = host && host !== '0.0.0.0' ? host : '127.0.0.1';
-      resolve({ port: addr.port, url: `http://${h}:${addr.port}` });
+      const h = host && host !== '0.0.0.0' && host !== '::' ? host : '127.0.0.1';
+      resolve({ port: addr.port, url: `http://${h.includes(':') ? `[${h}]` : h}:${addr.port}` });
     });
   });
 }

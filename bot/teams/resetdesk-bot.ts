@@ -31,12 +31,16 @@ export class ResetDeskBot extends TeamsActivityHandler {
   }
 
   override async run(context: TurnContext): Promise<void> {
+    // Only Teams: other channels (Web Chat, Direct Line, ...) carry no Entra identity we could trust for a password reset.
+    if (context.activity.channelId !== 'msteams') {
+      this.deps.logger.warn({ activityType: context.activity.type, channelId: String(context.activity.channelId).slice(0, 40) }, 'activity from another channel refused');
+      await this.refuse(context, 'CHANNEL_NOT_ALLOWED', 'ResetDesk works only in Microsoft Teams.');
+      return;
+    }
     const tenant = context.activity.conversation?.tenantId ?? (context.activity.channelData as { tenant?: { id?: string } } | undefined)?.tenant?.id;
     if (tenant !== this.deps.tenantId) {
       this.deps.logger.warn({ activityType: context.activity.type }, 'activity from another tenant refused');
-      if (context.activity.type === 'invoke') {
-        await context.sendActivity({ type: 'invokeResponse', value: { status: 403, body: { code: 'TENANT_NOT_ALLOWED', message: 'This bot serves another organisation.' } } });
-      }
+      await this.refuse(context, 'TENANT_NOT_ALLOWED', 'This bot serves another organisation.');
       return;
     }
     const activity = context.activity;
@@ -74,6 +78,13 @@ export class ResetDeskBot extends TeamsActivityHandler {
       conversationId: context.activity.conversation?.id,
     });
     return cardInvokeResponse(card) as AdaptiveCardInvokeResponse;
+  }
+
+  /** An invoke is answered 403 so the client shows an error; anything else is left unanswered. */
+  private async refuse(context: TurnContext, code: string, message: string): Promise<void> {
+    if (context.activity.type === 'invoke') {
+      await context.sendActivity({ type: 'invokeResponse', value: { status: 403, body: { code, message } } });
+    }
   }
 
   private actorOf(context: TurnContext): Actor | undefined {

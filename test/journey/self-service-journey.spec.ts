@@ -248,6 +248,18 @@ describe.each(testEngines())('the self-service journey on %s', (engine: StoreEng
     expect(res.status).toBe(403);
   });
 
+  test('activities from any client but Teams are refused: an invoke gets 403 and a message gets no answer', async () => {
+    const { graph } = await world.person('wc');
+    const webChat = world.bot.client(graph, { botFrameworkChannel: 'webchat' });
+    const res = await webChat.invoke('menu.reset', { requestId: '6f1c1b9e-8f0a-4a55-9d55-2f9a7f2f0c12', stepToken: 'x'.repeat(32) });
+    expect(res.status).toBe(403);
+    expect(JSON.stringify(res.body)).toMatch(/CHANNEL_NOT_ALLOWED/);
+    const before = world.bot.connector.activities.length;
+    await expect(webChat.say('hi', { timeoutMs: 1_500 })).rejects.toThrow(/no matching activity/);
+    expect(world.bot.connector.activities.length).toBe(before);
+    expect(await world.bot.app.store.listRequestsByOwner(world.bot.graph.tenantId, graph.id)).toEqual([]);
+  });
+
   test('no password or one-time code used in these journeys appears in the logs, the database, the audit log or any outgoing activity', async () => {
     expect(canaries.length).toBeGreaterThan(3);
     const places = {

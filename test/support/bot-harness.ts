@@ -27,7 +27,7 @@ export interface BotHarness {
   shared(): SharedWorld;
   /** Every log line the service wrote, as text, for canary checks. */
   logs(): string;
-  client(user: { id: string; displayName: string }, opts?: { channelId?: string }): TeamsClient;
+  client(user: { id: string; displayName: string }, opts?: { channelId?: string; botFrameworkChannel?: string }): TeamsClient;
   close(): Promise<void>;
 }
 
@@ -69,6 +69,7 @@ export async function startBotHarness(opts: BotHarnessOptions): Promise<BotHarne
     RESETDESK_TENANT_ID: graph.tenantId,
     PORT: '0',
     HOST: '127.0.0.1',
+    RESETDESK_MANAGEMENT_PORT: '0',
     LOG_LEVEL: 'debug',
     GRAPH_CLIENT_ID: graph.clientId,
     GRAPH_CLIENT_SECRET: graph.clientSecret,

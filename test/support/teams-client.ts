@@ -28,16 +28,22 @@ export class TeamsClient {
 
   private readonly conversationType: 'personal' | 'channel';
 
-  /** In the person's 1:1 chat with the bot, or (with `channelId`) in a team channel the bot is in. */
+  private readonly botFrameworkChannel: string;
+
+  /**
+   * In the person's 1:1 chat with the bot, or (with `channelId`) in a team channel the bot is in.
+   * `botFrameworkChannel` is the activity's channelId: Teams sends `msteams`; tests pose as other clients with it.
+   */
   constructor(
     private readonly botUrl: string,
     private readonly connector: FakeConnector,
     readonly user: TeamsUser,
-    opts: { channelId?: string } = {},
+    opts: { channelId?: string; botFrameworkChannel?: string } = {},
     private readonly botId = '28:resetdesk-bot',
   ) {
     this.conversationId = opts.channelId ?? `a:personal-${user.aadObjectId}`;
     this.conversationType = opts.channelId ? 'channel' : 'personal';
+    this.botFrameworkChannel = opts.botFrameworkChannel ?? 'msteams';
   }
 
   private base(): Record<string, unknown> {
@@ -46,7 +52,7 @@ export class TeamsClient {
       timestamp: new Date().toISOString(),
       localTimestamp: new Date().toISOString(),
       serviceUrl: this.connector.serviceUrl,
-      channelId: 'msteams',
+      channelId: this.botFrameworkChannel,
       from: { id: `29:${this.user.aadObjectId}`, name: this.user.name, aadObjectId: this.user.aadObjectId },
       conversation: { conversationType: this.conversationType, tenantId: this.user.tenantId, id: this.conversationId, ...(this.conversationType === 'channel' ? { isGroup: true } : {}) },
       recipient: { id: this.botId, name: 'ResetDesk' },
@@ -57,7 +63,7 @@ export class TeamsClient {
   }
 
   /** Sends a chat message and returns the card the bot replied with. */
-  async say(text: string): Promise<{ card: CardJson; activityId: string }> {
+  async say(text: string, opts: { timeoutMs?: number } = {}): Promise<{ card: CardJson; activityId: string }> {
     const before = this.connector.activities.length;
     const res = await fetch(`${this.botUrl}/api/messages`, {
       method: 'POST',
@@ -65,7 +71,7 @@ export class TeamsClient {
       body: JSON.stringify({ ...this.base(), type: 'message', text, textFormat: 'plain' }),
     });
     if (res.status >= 300) throw new Error(`bot answered ${res.status} to a message`);
-    const reply = await this.connector.waitFor((a) => this.connector.activities.indexOf(a) >= before && a.conversationId === this.conversationId && a.method === 'POST');
+    const reply = await this.connector.waitFor((a) => this.connector.activities.indexOf(a) >= before && a.conversationId === this.conversationId && a.method === 'POST', opts.timeoutMs);
     return { card: cardOf(reply)!, activityId: reply.assignedId };
   }
 

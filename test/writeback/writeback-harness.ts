@@ -76,7 +76,7 @@ export async function startReplica(o: ReplicaOptions): Promise<Replica> {
     ...(o.agentAliveWithinMs ? { agentAliveWithinMs: o.agentAliveWithinMs } : {}),
     ...(o.now ? { now: o.now } : {}),
   });
-  const server = createServer({ adapter: createAdapter(config, o.logger), onTurn: async () => undefined, logger: o.logger, metrics, readiness: [], routes: channel.routes });
+  const server = createServer({ adapter: createAdapter(config, o.logger), onTurn: async () => undefined, logger: o.logger, metrics, routes: channel.routes });
   const { url } = await listen(server, 0, '127.0.0.1');
   const events: JobFinishedEvent[] = [];
   const waiting = new Map<string, (e: JobFinishedEvent) => void>();
