@@ -61,6 +61,8 @@ describe('agent configuration', () => {
     [{ caFile: 'missing.pem' }, 'caFile', 'cannot read'],
     [{ connectTimeoutMs: 'soon' }, 'connectTimeoutMs', ''],
     [{ unexpected: true }, '(config)', ''],
+    [{ protectedGroups: ['Tier0*'] }, 'protectedGroups.0', 'not a group name'],
+    [{ protectedGroups: ['CN=Tier0,,DC=corp'] }, 'protectedGroups.0', 'distinguished name'],
   ])('a wrong field is named: %j', async (patch, field, words) => {
     const err = await loadAgentConfig({ file: await setup({ ...valid, ...patch }), env: {} }).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'AGENT_CONFIG_INVALID' });
@@ -71,5 +73,12 @@ describe('agent configuration', () => {
   test('a wrong environment variable is named too', async () => {
     const err = await loadAgentConfig({ file: await setup(valid), env: { RESETDESK_AGENT_CONNECT_TIMEOUT_MS: 'abc' } }).catch((e: unknown) => e);
     expect((err as Error).message).toContain('RESETDESK_AGENT_CONNECT_TIMEOUT_MS');
+  });
+
+  test('extra protected groups may be named by sAMAccountName, DN or SID; the built-in ones need no entry', async () => {
+    expect(DEFAULT_PROTECTED_GROUPS).toEqual([]);
+    const groups = ['Tier0 Operators', 'CN=Helpdesk Leads,OU=Groups,DC=corp,DC=example,DC=test', 'S-1-5-21-1-2-3-1112', 'Domain Admins'];
+    const cfg = await loadAgentConfig({ file: await setup({ ...valid, protectedGroups: groups }), env: {} });
+    expect(cfg.protectedGroups).toEqual(groups);
   });
 });

@@ -8,11 +8,14 @@ import { z } from 'zod';
 import { ConfigInvalidError } from './errors';
 import { Secret } from './secret';
 import { DnSyntaxError, parseDn } from './directory/dn';
+import { groupEntryKind } from './directory/privilege';
 
-export const DEFAULT_PROTECTED_GROUPS = [
-  'Domain Admins', 'Enterprise Admins', 'Schema Admins', 'Administrators',
-  'Account Operators', 'Backup Operators', 'Server Operators', 'Print Operators',
-] as const;
+/**
+ * Extra protected groups by default: none. The built-in ones (Domain Admins,
+ * Enterprise Admins, Administrators, the operators...) are always protected,
+ * by their well-known SIDs, whatever this list says.
+ */
+export const DEFAULT_PROTECTED_GROUPS: readonly string[] = [];
 
 export interface AgentConfig {
   dcUrls: string[];
@@ -26,7 +29,7 @@ export interface AgentConfig {
   bindPassword: Secret;
   baseDn: string;
   managedOus: string[];
-  /** Group names (sAMAccountName) or DNs. */
+  /** Extra protected groups, each a sAMAccountName, a DN or a SID; every one must exist. */
   protectedGroups: string[];
   enforceHistoryOnReset: boolean;
   connectTimeoutMs: number;
@@ -68,6 +71,16 @@ const dn = z.string().trim().min(1).refine(
   { message: 'is not a valid distinguished name' },
 );
 
+// AD forbids these in a group's sAMAccountName; a DN or SID is told apart by its shape.
+const GROUP_NAME_FORBIDDEN = /["/\\[\]:;|=,+*?<>\p{Cc}]/u;
+const protectedGroup = z.string().trim().min(1).max(1024).superRefine((v, ctx) => {
+  const kind = groupEntryKind(v);
+  if (kind === 'dn' && !dn.safeParse(v).success) ctx.addIssue({ code: 'custom', message: `${JSON.stringify(v)} is not a valid distinguished name` });
+  if (kind === 'name' && (v.length > 256 || GROUP_NAME_FORBIDDEN.test(v))) {
+    ctx.addIssue({ code: 'custom', message: `${JSON.stringify(v)} is not a group name (sAMAccountName), a DN or a SID` });
+  }
+});
+
 const ldapUrl = z.string().trim().regex(/^ldaps?:\/\/[^/\s:]+(:\d{1,5})?\/?$/i, 'must look like ldaps://dc1.example.com[:636] or ldap://dc1.example.com[:389]');
 
 const fileSchema = z.strictObject({
@@ -79,7 +92,7 @@ const fileSchema = z.strictObject({
   bindPasswordFile: z.string().min(1).optional(),
   baseDn: dn,
   managedOus: z.array(dn).min(1, 'needs at least one OU the agent may change'),
-  protectedGroups: z.array(z.string().trim().min(1)).min(1).default([...DEFAULT_PROTECTED_GROUPS]),
+  protectedGroups: z.array(protectedGroup).max(100).default([...DEFAULT_PROTECTED_GROUPS]),
   enforceHistoryOnReset: z.boolean().default(false),
   connectTimeoutMs: z.number().int().min(100).max(120_000).default(5_000),
   operationTimeoutMs: z.number().int().min(100).max(600_000).default(15_000),

@@ -18,6 +18,8 @@ export type AgentErrorCode =
   | 'AGENT_POLICY_VIOLATION'
   | 'AGENT_WRONG_CURRENT_PASSWORD'
   | 'AGENT_ACCOUNT_LOCKED'
+  | 'AGENT_PRIVILEGE_UNDETERMINED'
+  | 'AGENT_PROTECTED_GROUP_MISSING'
   | 'AGENT_DIRECTORY_ERROR';
 
 export type AgentErrorDetails = Readonly<Record<string, string | number | boolean>>;
@@ -102,6 +104,31 @@ export class NotPermittedError extends AgentError {
   constructor(details: Record<string, string | number | boolean> = {}, options?: { cause?: unknown }) {
     super('AGENT_NOT_PERMITTED', 'ResetDesk is not permitted to change this account; please contact the helpdesk.', details, options);
     this.name = 'NotPermittedError';
+  }
+}
+
+/**
+ * A lookup needed to tell whether the account is protected failed (an LDAP
+ * error, a time-out, a dropped connection, or memberships the service account
+ * cannot read). Treating that as "not protected" would reset a Domain Admin
+ * without approval, so the operation fails instead, and nothing is cached.
+ */
+export class PrivilegeUndeterminedError extends AgentError {
+  constructor(details: Record<string, string | number | boolean> = {}, options?: { cause?: unknown }) {
+    super('AGENT_PRIVILEGE_UNDETERMINED', 'Whether this account is privileged could not be checked, so nothing was changed. Please try again later.', details, options);
+    this.name = 'PrivilegeUndeterminedError';
+  }
+}
+
+/** A group the configuration names as protected does not exist: a renamed or deleted group must not silently stop protecting its members. */
+export class ProtectedGroupMissingError extends AgentError {
+  constructor(readonly groups: readonly string[]) {
+    super(
+      'AGENT_PROTECTED_GROUP_MISSING',
+      `protectedGroups names ${groups.length === 1 ? 'a group' : 'groups'} that ${groups.length === 1 ? 'does' : 'do'} not exist in the directory: ${groups.join('; ')}. Fix the agent configuration (group names, DNs or SIDs).`,
+      { groups: groups.join('; ') },
+    );
+    this.name = 'ProtectedGroupMissingError';
   }
 }
 

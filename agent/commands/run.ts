@@ -1,5 +1,6 @@
+import type { Logger } from 'pino';
 import { loadAgentConfig } from '../config';
-import { createDirectory } from '../directory';
+import { createDirectory, ProtectedGroupMissingError, type Directory } from '../directory';
 import { defaultStateDir, loadEnrollment } from '../daemon/agent-state';
 import { AgentDaemon } from '../daemon/daemon';
 import { GatewayClient } from '../daemon/gateway-client';
@@ -43,8 +44,14 @@ export const runCommand: AgentCommand = {
     }
     const logger = createAgentLogger(flags['log-level'] ?? 'info', { write: (line: string) => io.stdout(line) });
     if (faultName) logger.warn({ fault: faultName }, 'TEST FAULT INJECTION IS ON; never run like this in production');
-    const journal = await Journal.open(stateDir);
     const directory = createDirectory(config, { logger });
+    const missing = await missingProtectedGroups(directory, config.protectedGroups.length > 0, logger);
+    if (missing) {
+      await directory.close();
+      io.stderr(`✖ ${missing.message} [${missing.code}]\n`);
+      return EXIT.CONFIG;
+    }
+    const journal = await Journal.open(stateDir);
     const client = new GatewayClient({ serviceUrl: enrollment.serviceUrl, agentId: enrollment.agentId, audience: enrollment.audience, signingKey: keys.signingKey });
     const runner = new JobRunner({
       directory,
@@ -77,3 +84,20 @@ export const runCommand: AgentCommand = {
     }
   },
 };
+
+/**
+ * A configured protected group that does not exist stops the agent before it
+ * takes any job. A DC that cannot be asked right now does not: every job
+ * looks the groups up again and fails closed until the DC answers.
+ */
+async function missingProtectedGroups(directory: Directory, any: boolean, logger: Logger): Promise<ProtectedGroupMissingError | undefined> {
+  if (!any) return undefined;
+  try {
+    const groups = await directory.protectedGroups();
+    if (groups.missing.length) return new ProtectedGroupMissingError(groups.missing);
+    logger.info({ extraProtectedGroups: groups.groups.map((g) => g.label), listedBuiltIn: groups.builtIn }, 'protected groups found');
+  } catch (err) {
+    logger.warn({ errorCode: (err as { code?: unknown }).code ?? (err as Error).name }, 'could not look up the protected groups at start; each job looks them up and fails closed until it can');
+  }
+  return undefined;
+}

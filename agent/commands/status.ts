@@ -34,6 +34,7 @@ export const statusCommand: AgentCommand = {
         ['guid', info.guid],
         ['managed by this agent', yesNo(info.inScope)],
         ['privileged', info.privileged ? `yes (${info.privilegeReasons.join(', ')})` : 'no'],
+        ...(info.privileged ? [['privileged because', info.privilegedBecause.join('; ')] as [string, string]] : []),
         ['locked', yesNo(s.locked)],
         ['disabled', yesNo(s.disabled)],
         ['must change at next logon', yesNo(s.mustChangeAtNextLogon)],
@@ -41,6 +42,7 @@ export const statusCommand: AgentCommand = {
         ['password last set', s.passwordLastSetAt?.toISOString() ?? 'never'],
         ['password expires', s.passwordNeverExpires ? 'never' : (s.passwordExpiresAt?.toISOString() ?? '—')],
         ['password policy', describePolicy(info.policy)],
+        ['history on reset', info.historyEnforcedOnReset ? 'checked by the DC (password-policy-hints control)' : 'not checked: this DC lacks the password-policy-hints control'],
       ];
       const width = Math.max(...rows.map(([k]) => k.length));
       io.stdout(rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n') + '\n');

@@ -11,7 +11,7 @@ import type { Journal } from './journal';
 export interface AgentDaemonOptions {
   client: Pick<GatewayClient, 'lease' | 'result' | 'release' | 'heartbeat'>;
   runner: Pick<JobRunner, 'run'>;
-  journal: Pick<Journal, 'recordReported'>;
+  journal: Pick<Journal, 'recordFinished'>;
   logger: Logger;
   backoff?: Backoff;
   /** While a job runs no lease call is open, so the agent checks in on this interval (default 15 s). */
@@ -50,14 +50,14 @@ export class AgentDaemon {
       } catch (err) {
         if (this.stopping) break;
         if (err instanceof ServiceRefusedError && FATAL_REFUSALS.has(err.code)) {
-          this.o.logger.error({ code: err.code }, 'the service refuses this agent; enroll it again');
+          this.o.logger.error({ errorCode: err.code }, 'the service refuses this agent; enroll it again');
           throw err;
         }
         const delay = this.backoff.next();
         // Only our typed errors' messages are known to be safe to log; anything else is logged by name.
         const typed = err instanceof ServiceRefusedError || err instanceof ServiceUnreachableError;
         const code = typed ? err.code : (err as Error).name;
-        this.o.logger.warn({ code, retryInMs: delay, ...(typed ? { message: err.message } : {}) }, 'lease call failed; retrying');
+        this.o.logger.warn({ errorCode: code, retryInMs: delay, ...(typed ? { message: err.message } : {}) }, 'lease call failed; retrying');
         wasDown = true;
         await sleep(delay, this.abort.signal);
         continue;
@@ -103,14 +103,14 @@ export class AgentDaemon {
     for (;;) {
       try {
         await this.o.client.result(result);
-        await this.o.journal.recordReported(result.jobId);
-        this.o.logger.info({ jobId: result.jobId, outcome: result.outcome, code: result.code }, 'result reported');
+        await this.o.journal.recordFinished(result.jobId);
+        this.o.logger.info({ jobId: result.jobId, outcome: result.outcome, resultCode: result.code }, 'result reported');
         return;
       } catch (err) {
         if (err instanceof ServiceRefusedError) {
           // Not ours any more (re-leased after our lease lapsed) or gone: nothing left to tell.
-          this.o.logger.warn({ jobId: result.jobId, code: err.code }, 'the service did not take the result');
-          await this.o.journal.recordReported(result.jobId);
+          this.o.logger.warn({ jobId: result.jobId, errorCode: err.code }, 'the service did not take the result');
+          await this.o.journal.recordFinished(result.jobId);
           return;
         }
         if (this.stopping && Date.now() - this.stoppedAt > (this.o.shutdownReportMs ?? 20_000)) {

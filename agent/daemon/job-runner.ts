@@ -1,5 +1,6 @@
 // One leased job, from signed token to typed result: verify against the
-// pinned service key, open the sealed password, check scope, apply once,
+// pinned service key, refuse a job this agent already finished, open the
+// sealed password, check scope, apply once,
 // and describe the outcome in words safe to show the user. The password
 // lives only in local variables here and is never logged or reported.
 import type { CryptoKey } from 'jose';
@@ -73,6 +74,11 @@ export function resultForError(err: unknown): { code: ResultCode; message: strin
         return { code: 'AGENT_USER_NOT_FOUND', message: 'The account was not found in the directory.' };
       case 'AGENT_ACCOUNT_LOCKED':
         return { code: 'AGENT_NOT_PERMITTED', message: err.message };
+      case 'AGENT_PRIVILEGE_UNDETERMINED':
+        // Usually a DC that failed mid-way; the message says what could not be checked.
+        return { code: 'AGENT_DIRECTORY_UNAVAILABLE', message: err.message };
+      case 'AGENT_PROTECTED_GROUP_MISSING':
+        return { code: 'AGENT_INTERNAL_ERROR', message: 'ResetDesk\'s agent is misconfigured (a protected group it must check does not exist), so nothing was changed; please contact the helpdesk.' };
       default:
         break;
     }
@@ -101,7 +107,8 @@ export class JobRunner {
     const fail = (err: unknown): JobOutcome => {
       const { code, message } = resultForError(err);
       const level = code === 'AGENT_INTERNAL_ERROR' ? 'error' : 'warn';
-      log[level]({ code, cause: err instanceof Error ? { name: err.name, code: (err as { code?: unknown }).code } : undefined }, 'job refused or failed');
+      // Codes go under their own keys: the logger censors any field named "code" (enrollment codes).
+      log[level]({ resultCode: code, cause: err instanceof Error ? { name: err.name, errorCode: (err as { code?: unknown }).code } : undefined }, 'job refused or failed');
       return { result: { jobId: leased.jobId, outcome: 'failed', code, message } };
     };
 
@@ -113,6 +120,10 @@ export class JobRunner {
         ...(this.o.now ? { now: this.o.now } : {}),
       });
       if (job.jobId !== leased.jobId) throw new Refusal('PROTOCOL_JOB_INVALID', 'The signed job does not match the leased job.');
+      // Checked on the verified id, so only a genuine job can be reported as a repeat.
+      if (this.o.journal.isFinished(job.jobId)) {
+        throw new Refusal('PROTOCOL_JOB_ALREADY_FINISHED', 'This agent already finished this job; it is not carried out a second time.');
+      }
     } catch (err) {
       return fail(err);
     }
@@ -217,6 +228,10 @@ export class JobRunner {
       privileged: info.privileged,
       inScope: isDnInScope(info.dn, this.o.managedOus),
       policy: { minLength: info.policy.minLength, complexity: info.policy.complexity, historyLength: info.policy.historyLength },
+      privilegedBecause: info.privilegedBecause,
+      passwordExpired: s.passwordExpired,
+      passwordLastSetAt: s.passwordLastSetAt?.toISOString() ?? null,
+      historyEnforcedOnReset: info.historyEnforcedOnReset,
     };
   }
 

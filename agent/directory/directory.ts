@@ -3,8 +3,10 @@
 // outside the managed OUs, refuse it if it is protected and the job carries
 // no approval, precheck the new password, let the caller record what it is
 // about to do; only then one LDAP modify. Finding, protection, state and
-// password version usually come from one search (see readAccount).
-import { AndFilter, Attribute, Change, InvalidDNSyntaxError, NoSuchObjectError, PresenceFilter, type Client, type Control, type Entry, type Filter } from 'ldapts';
+// password version usually come from one search (see readAccount). Whether
+// an account is protected is never guessed: a lookup that fails fails the
+// operation, and only successful lookups are cached.
+import { Attribute, Change, InvalidDNSyntaxError, NoSuchObjectError, PresenceFilter, type Client, type Control, type Entry, type Filter } from 'ldapts';
 import type { Logger } from 'pino';
 import type { AgentConfig } from '../config';
 import {
@@ -12,7 +14,9 @@ import {
   DirectoryUnavailableError,
   OutOfScopeError,
   PolicyViolationError,
+  PrivilegeUndeterminedError,
   ProtectedAccountError,
+  ProtectedGroupMissingError,
   UserNotFoundError,
 } from '../errors';
 import { guidToString, sidToString } from './ad-ids';
@@ -24,7 +28,16 @@ import { isStrictlyUnder } from './dn';
 import { mapLdapError, type LdapContext } from './map-ldap-error';
 import { precheckPassword } from './password-precheck';
 import { attrInt, attrString, combinePolicy, readDomainPolicy, readPso, type DomainPolicy, type PasswordPolicy } from './policy';
-import { detectPrivilege, notInProtectedGroups, privilegeFromEntry, resolveProtectedGroups, type PrivilegeFinding, type ProtectedGroups } from './privilege';
+import {
+  judgePrivilege,
+  nameMembershipPaths,
+  resolveConfiguredGroups,
+  tokenGroupsOf,
+  type ConfiguredGroup,
+  type ConfiguredGroups,
+  type PrivilegeFinding,
+  type PrivilegeSubject,
+} from './privilege';
 import { ATTID_UNICODE_PWD, parseReplPropertyMetaData } from './repl-metadata';
 import { resolveTarget, targetFilter, type Target } from './target';
 
@@ -102,9 +115,14 @@ export type Inspection =
       displayName: string | undefined;
       inScope: boolean;
       privileged: boolean;
+      /** Short tokens: "adminCount", group names, protected accounts. */
       privilegeReasons: string[];
+      /** Why, as an approver reads it: "member of Domain Admins through Tier0 Operators", "adminCount is set". */
+      privilegedBecause: string[];
       status: AccountStatus;
       policy: PasswordPolicy;
+      /** Whether the DC that answered honours password history on a reset that asks for it (the policy-hints control). */
+      historyEnforcedOnReset: boolean;
     };
 
 export interface RootDse {
@@ -116,7 +134,7 @@ export interface RootDse {
 export interface DirectoryOptions {
   logger?: Logger;
   now?: () => Date;
-  /** How long domain/PSO policy and protected-group lookups are reused. */
+  /** How long domain/PSO policy and configured protected-group lookups are reused (failures never are). */
   cacheMs?: number;
 }
 
@@ -137,6 +155,9 @@ const STATE_ATTRS = [
   'userAccountControl', 'msDS-User-Account-Control-Computed', 'msDS-UserPasswordExpiryTimeComputed', 'pwdLastSet', 'msDS-ResultantPSO',
 ];
 const REPL_ATTR = 'replPropertyMetaData';
+// Constructed like the state attributes: every group the account is in, nested and primary included.
+const TOKEN_GROUPS = 'tokenGroups';
+const BUFFER_ATTRS = ['objectSid', 'objectGUID', REPL_ATTR, TOKEN_GROUPS];
 const OBJECT_PRESENT = new PresenceFilter({ attribute: 'objectClass' });
 
 /** One read of an account: who it is, its state and, when asked for, its password version and protection. */
@@ -145,6 +166,8 @@ interface AccountRead {
   state: Record<string, unknown>;
   /** Null when the read was not asked to judge protection (an approved job). */
   privilege: PrivilegeFinding | null;
+  /** What protection was judged on, and the configured groups it used (for naming membership paths). */
+  judged: { subject: PrivilegeSubject; configured: ConfiguredGroup[] } | null;
   /** The raw replPropertyMetaData, when asked for. */
   repl: unknown;
 }
@@ -179,7 +202,7 @@ export class Directory {
   private rootDseCache = new Map<string, RootDse>();
   private domainPolicy: Cached<DomainPolicy> | undefined;
   private psoCache = new Map<string, Cached<DomainPolicy | null>>();
-  private groups: Cached<ProtectedGroups> | undefined;
+  private configured: Cached<ConfiguredGroup[]> | undefined;
 
   constructor(config: DirectoryConfig, options: DirectoryOptions = {}) {
     this.config = config;
@@ -194,8 +217,9 @@ export class Directory {
   }
 
   async reset(target: Target, newPassword: string, options: ResetOptions = {}): Promise<ResetResult> {
-    return this.run('reset', 'reset', async ({ client, url }) => {
-      const read = await this.readAccount(client, target, { protection: !options.approvedPrivileged, version: !!options.beforeWrite });
+    return this.run('reset', 'reset', async (conn) => {
+      const { client, url } = conn;
+      const read = await this.readAccount(conn, target, { protection: !options.approvedPrivileged, version: !!options.beforeWrite });
       const { user, state } = read;
       this.guard(read, options);
       const policy = await this.policyFor(client, attrString(state['msDS-ResultantPSO']) ?? null);
@@ -226,8 +250,9 @@ export class Directory {
   }
 
   async unlock(target: Target, options: GuardOptions = {}): Promise<OperationResult & { wasLocked: boolean }> {
-    return this.run('unlock', 'modify', async ({ client, url }) => {
-      const read = await this.readAccount(client, target, { protection: !options.approvedPrivileged, version: false });
+    return this.run('unlock', 'modify', async (conn) => {
+      const { client, url } = conn;
+      const read = await this.readAccount(conn, target, { protection: !options.approvedPrivileged, version: false });
       const { user, state } = read;
       this.guard(read, options);
       const wasLocked = this.statusFrom(state).locked;
@@ -239,8 +264,9 @@ export class Directory {
   }
 
   async requireChangeAtNextLogon(target: Target, options: GuardOptions = {}): Promise<OperationResult> {
-    return this.run('must-change', 'modify', async ({ client, url }) => {
-      const read = await this.readAccount(client, target, { protection: !options.approvedPrivileged, version: false });
+    return this.run('must-change', 'modify', async (conn) => {
+      const { client, url } = conn;
+      const read = await this.readAccount(conn, target, { protection: !options.approvedPrivileged, version: false });
       const { user } = read;
       this.guard(read, options);
       if (!(await this.beforeWrite(options, read))) return { dn: user.dn, dcUrl: url, applied: false };
@@ -256,8 +282,9 @@ export class Directory {
    * minimum age.
    */
   async change(target: Target, currentPassword: string, newPassword: string, options: GuardOptions = {}): Promise<OperationResult> {
-    return this.run('change', 'change', async ({ client, url }) => {
-      const read = await this.readAccount(client, target, { protection: !options.approvedPrivileged, version: !!options.beforeWrite });
+    return this.run('change', 'change', async (conn) => {
+      const { client, url } = conn;
+      const read = await this.readAccount(conn, target, { protection: !options.approvedPrivileged, version: !!options.beforeWrite });
       const { user, state } = read;
       this.guard(read, options);
       const policy = await this.policyFor(client, attrString(state['msDS-ResultantPSO']) ?? null);
@@ -281,21 +308,22 @@ export class Directory {
   }
 
   async status(target: Target): Promise<AccountStatus & { dn: string }> {
-    return this.run('status', 'search', async ({ client }) => {
-      const { user, state } = await this.readAccount(client, target, { protection: false, version: false });
+    return this.run('status', 'search', async (conn) => {
+      const { user, state } = await this.readAccount(conn, target, { protection: false, version: false });
       return { dn: user.dn, ...this.statusFrom(state) };
     });
   }
 
   async effectivePolicy(target: Target): Promise<PasswordPolicy> {
-    return this.run('policy', 'search', async ({ client }) => {
-      const { state } = await this.readAccount(client, target, { protection: false, version: false });
-      return this.policyFor(client, attrString(state['msDS-ResultantPSO']) ?? null);
+    return this.run('policy', 'search', async (conn) => {
+      const { state } = await this.readAccount(conn, target, { protection: false, version: false });
+      return this.policyFor(conn.client, attrString(state['msDS-ResultantPSO']) ?? null);
     });
   }
 
+  /** Whether the account is protected and why, membership paths named. */
   async privilege(target: Target): Promise<PrivilegeFinding> {
-    return this.run('privilege', 'search', async ({ client }) => this.privilegeOf(client, await this.locate(client, target)));
+    return this.run('privilege', 'search', async (conn) => this.explainedPrivilege(conn, await this.readAccount(conn, target, { protection: true, version: false })));
   }
 
   isInScope(dn: string): boolean {
@@ -304,16 +332,17 @@ export class Directory {
 
   /** Everything the service needs to decide about a request, in one call; never writes. */
   async inspect(target: Target): Promise<Inspection> {
-    return this.run('inspect', 'search', async ({ client }) => {
+    return this.run('inspect', 'search', async (conn) => {
+      const { client, url } = conn;
       let read: AccountRead;
       try {
-        read = await this.readAccount(client, target, { protection: true, version: false });
+        read = await this.readAccount(conn, target, { protection: true, version: false });
       } catch (err) {
         if (err instanceof UserNotFoundError) return { found: false } as const;
         throw err;
       }
       const { user, state } = read;
-      const privilege = read.privilege!;
+      const privilege = await this.explainedPrivilege(conn, read);
       return {
         found: true,
         dn: user.dn,
@@ -325,8 +354,10 @@ export class Directory {
         inScope: this.isInScope(user.dn),
         privileged: privilege.privileged,
         privilegeReasons: privilege.reasons,
+        privilegedBecause: privilege.because,
         status: this.statusFrom(state),
         policy: await this.policyFor(client, attrString(state['msDS-ResultantPSO']) ?? null),
+        historyEnforcedOnReset: (await this.rootDseOf(client, url)).supportedControl.includes(POLICY_HINTS_OID),
       } as const;
     });
   }
@@ -337,8 +368,9 @@ export class Directory {
    * with the version it saw before writing.
    */
   async passwordVersion(target: Target): Promise<PasswordVersion> {
-    return this.run('password-version', 'search', async ({ client, url }) => {
-      const read = await this.readAccount(client, target, { protection: false, version: true });
+    return this.run('password-version', 'search', async (conn) => {
+      const { url } = conn;
+      const read = await this.readAccount(conn, target, { protection: false, version: true });
       return { dn: read.user.dn, dcUrl: url, ...passwordVersionOf(read) };
     });
   }
@@ -347,8 +379,17 @@ export class Directory {
     return this.run('root-dse', 'search', async ({ client, url }) => ({ dcUrl: url, ...(await this.rootDseOf(client, url)) }));
   }
 
-  async protectedGroups(): Promise<ProtectedGroups> {
-    return this.run('protected-groups', 'search', async ({ client }) => this.groupsOf(client));
+  /**
+   * Looks up the configured protectedGroups afresh (doctor and agent start):
+   * which exist, which name a built-in group, and which are missing. A lookup
+   * that fails throws AGENT_PRIVILEGE_UNDETERMINED.
+   */
+  async protectedGroups(): Promise<ConfiguredGroups> {
+    return this.run('protected-groups', 'search', async (conn) => {
+      const found = await this.resolveConfigured(conn);
+      if (!found.missing.length) this.configured = { value: found.groups, at: this.now().getTime() };
+      return found;
+    });
   }
 
   async close(): Promise<void> {
@@ -386,7 +427,7 @@ export class Directory {
     } catch (err) {
       if (err instanceof BeforeWriteFailure) throw err.original;
       const mapped = mapLdapError(err, context);
-      if (mapped instanceof DirectoryUnavailableError && conn) {
+      if (conn && (mapped instanceof DirectoryUnavailableError || mapped.details.cause === 'AGENT_DIRECTORY_UNAVAILABLE')) {
         this.rootDseCache.delete(conn.url);
         await conn.client.unbind().catch(() => undefined);
       }
@@ -415,42 +456,50 @@ export class Directory {
    * Everything a write or an inspection needs to know about one account, in
    * as few round trips as the target allows. A SID or GUID names the object
    * itself (AD's <SID=...> form), so one base-scope search brings the entry,
-   * its constructed state and its password version; a UPN or account name
-   * needs a subtree search first. When protection matters, the filter also
-   * excludes members of the protected groups (nested too), so the DC answers
-   * that question in the same search. No entry means something unusual (no
-   * such account, not a user, outside the base DN, protected, or a DC that
-   * cannot evaluate the filter): then the step-by-step path finds out which.
+   * its constructed state, its password version and, when protection
+   * matters, its tokenGroups; a UPN or account name needs a subtree search
+   * first. Protection is judged from that same read (see privilege.ts);
+   * configured extra groups are looked up before it, from a cache of
+   * successful lookups only.
    */
-  private async readAccount(client: Client, target: Target, wants: ReadWants): Promise<AccountRead> {
+  private async readAccount(conn: DirectoryConnection, target: Target, wants: ReadWants): Promise<AccountRead> {
+    const { client } = conn;
     const resolved = resolveTarget(target);
-    const groups = wants.protection ? await this.groupsOf(client) : undefined;
-    const unprotected = groups ? notInProtectedGroups(groups) : undefined;
+    const configured = wants.protection ? await this.configuredGroupsOf(conn) : undefined;
     const versionAttrs = wants.version ? [REPL_ATTR] : [];
-    let found: { user: UserEntry; state: Entry; repl: unknown } | undefined;
+    const stateAttrs = wants.protection ? [...STATE_ATTRS, TOKEN_GROUPS] : STATE_ATTRS;
+    let user: UserEntry;
+    let state: Entry | undefined;
+    let repl: unknown;
     if (resolved.kind === 'sid' || resolved.kind === 'guid') {
       const base = resolved.kind === 'sid' ? `<SID=${resolved.value}>` : `<GUID=${resolved.value}>`;
-      const filter = new AndFilter({ filters: [targetFilter(resolved), ...(unprotected ? [unprotected] : [])] });
-      const entry = await this.readBase(client, base, filter, [...FIND_ATTRS, ...STATE_ATTRS, ...versionAttrs]);
-      if (entry && isStrictlyUnder(entry.dn, this.config.baseDn)) found = { user: userEntryOf(entry), state: entry, repl: entry[REPL_ATTR] };
+      state = await this.readBase(client, base, targetFilter(resolved), [...FIND_ATTRS, ...stateAttrs, ...versionAttrs]);
+      // <SID=...> finds objects anywhere on this DC; only accounts under the base DN are ours to find.
+      if (!state || !isStrictlyUnder(state.dn, this.config.baseDn)) throw new UserNotFoundError();
+      user = userEntryOf(state);
+      repl = state[REPL_ATTR];
     } else {
       const entry = await this.locateEntry(client, target, versionAttrs);
-      const state = await this.readBase(client, entry.dn, unprotected ?? OBJECT_PRESENT, STATE_ATTRS);
-      if (state) found = { user: userEntryOf(entry), state, repl: entry[REPL_ATTR] };
+      state = await this.readBase(client, entry.dn, OBJECT_PRESENT, stateAttrs);
+      if (!state) throw new UserNotFoundError();
+      user = userEntryOf(entry);
+      repl = entry[REPL_ATTR];
     }
-    if (found) return { ...found, privilege: groups ? privilegeFromEntry(found.user, groups) : null };
-
-    const user = await this.locate(client, target);
-    const privilege = groups ? await detectPrivilege(client, user, groups) : null;
-    const state = await this.readBase(client, user.dn, OBJECT_PRESENT, [...STATE_ATTRS, ...versionAttrs]);
-    if (!state) throw new UserNotFoundError();
-    return { user, state, privilege, repl: state[REPL_ATTR] };
+    if (!configured) return { user, state, repl, privilege: null, judged: null };
+    const subject: PrivilegeSubject = {
+      dn: user.dn,
+      sid: user.sid,
+      adminCount: user.adminCount,
+      primaryGroupId: user.primaryGroupId,
+      tokenGroups: tokenGroupsOf(state[TOKEN_GROUPS], user),
+    };
+    return { user, state, repl, privilege: judgePrivilege(subject, configured), judged: { subject, configured } };
   }
 
   /** A base-scope read; undefined when the filter does not match or the object does not exist. */
   private async readBase(client: Client, base: string, filter: Filter, attributes: string[]): Promise<Entry | undefined> {
     try {
-      const { searchEntries } = await client.search(base, { scope: 'base', filter, attributes, explicitBufferAttributes: ['objectSid', 'objectGUID', REPL_ATTR] });
+      const { searchEntries } = await client.search(base, { scope: 'base', filter, attributes, explicitBufferAttributes: BUFFER_ATTRS });
       return searchEntries[0];
     } catch (err) {
       if (err instanceof NoSuchObjectError || err instanceof InvalidDNSyntaxError) return undefined;
@@ -477,17 +526,45 @@ export class Directory {
     if (read.privilege?.privileged !== false) throw new ProtectedAccountError(read.user.dn);
   }
 
-  private async privilegeOf(client: Client, user: UserEntry): Promise<PrivilegeFinding> {
-    return detectPrivilege(client, user, await this.groupsOf(client));
+  /** The read's finding with nested memberships named ("through Tier0 Operators"), for people to read. */
+  private async explainedPrivilege(conn: DirectoryConnection, read: AccountRead): Promise<PrivilegeFinding> {
+    const { privilege, judged } = read;
+    if (!privilege || !judged) throw new PrivilegeUndeterminedError({ step: 'membership', reason: 'not_read' });
+    if (!privilege.privileged) return privilege;
+    try {
+      return await nameMembershipPaths(conn.client, await this.domainNcOf(conn), judged.subject, privilege, judged.configured);
+    } catch (err) {
+      throw undetermined('membership-path', err);
+    }
   }
 
-  private async groupsOf(client: Client): Promise<ProtectedGroups> {
+  /**
+   * The configured extra protected groups, from cache when a lookup succeeded
+   * recently. A failed lookup is thrown and leaves the cache as it was, and a
+   * missing group is an error: a renamed or deleted group must not quietly
+   * stop protecting its members.
+   */
+  private async configuredGroupsOf(conn: DirectoryConnection): Promise<ConfiguredGroup[]> {
+    if (!this.config.protectedGroups.length) return [];
     const nowMs = this.now().getTime();
-    if (this.groups && nowMs - this.groups.at < this.cacheMs) return this.groups.value;
-    const value = await resolveProtectedGroups(client, this.config.baseDn, this.config.protectedGroups);
-    if (value.missing.length) this.log?.info({ missing: value.missing }, 'configured protected groups not present in this domain');
-    this.groups = { value, at: nowMs };
-    return value;
+    if (this.configured && nowMs - this.configured.at < this.cacheMs) return this.configured.value;
+    const found = await this.resolveConfigured(conn);
+    if (found.missing.length) throw new ProtectedGroupMissingError(found.missing);
+    this.configured = { value: found.groups, at: nowMs };
+    return found.groups;
+  }
+
+  private async resolveConfigured(conn: DirectoryConnection): Promise<ConfiguredGroups> {
+    try {
+      return await resolveConfiguredGroups(conn.client, await this.domainNcOf(conn), this.config.protectedGroups);
+    } catch (err) {
+      throw undetermined('protected-groups', err);
+    }
+  }
+
+  /** Groups live anywhere in the domain, not only under the base DN where users are searched. */
+  private async domainNcOf(conn: DirectoryConnection): Promise<string> {
+    return (await this.rootDseOf(conn.client, conn.url)).defaultNamingContext ?? this.config.baseDn;
   }
 
   private statusFrom(state: Record<string, unknown>): AccountStatus {
@@ -530,6 +607,14 @@ export class Directory {
     this.rootDseCache.set(url, value);
     return value;
   }
+}
+
+/** A lookup that protection depends on failed: typed, with what failed and how, never as "not protected". */
+function undetermined(step: string, err: unknown): AgentError {
+  if (err instanceof PrivilegeUndeterminedError || err instanceof ProtectedGroupMissingError) return err;
+  const mapped = mapLdapError(err, 'search');
+  const ldapCode = mapped.details.ldapCode;
+  return new PrivilegeUndeterminedError({ step, cause: mapped.code, ...(ldapCode !== undefined ? { ldapCode } : {}) }, { cause: err });
 }
 
 function replace(type: string, value: string | Buffer): Change {

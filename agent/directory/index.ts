@@ -6,7 +6,8 @@ export type {
 } from './directory';
 export type { AccountStatus } from './account-status';
 export type { PasswordPolicy } from './policy';
-export type { PrivilegeFinding, ProtectedGroups } from './privilege';
+export type { ConfiguredGroup, ConfiguredGroups, PrivilegeFact, PrivilegeFinding } from './privilege';
+export { BUILTIN_PROTECTED_GROUPS, MAX_PRIVILEGE_FACTS } from './privilege';
 export { resolveTarget, type Target } from './target';
 export { connectDirectory, openTls, assertSecureUrls } from './connection';
 export * from '../errors';

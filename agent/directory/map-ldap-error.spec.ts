@@ -23,5 +23,6 @@ describe('mapping directory answers to agent errors', () => {
     expect(mapLdapError(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }), 'bind').code).toBe('AGENT_DIRECTORY_UNAVAILABLE');
     expect(mapLdapError(Object.assign(new Error('self signed'), { code: 'SELF_SIGNED_CERT_IN_CHAIN' }), 'bind').code).toBe('AGENT_TLS_FAILURE');
     expect(mapLdapError(new Error('Connection timeout'), 'bind').code).toBe('AGENT_DIRECTORY_UNAVAILABLE');
+    expect(mapLdapError(new Error('Connection closed before message response was received. Message type: SearchRequest (0x63)'), 'search').code).toBe('AGENT_DIRECTORY_UNAVAILABLE');
   });
 });

@@ -88,7 +88,7 @@ function classifyTransport(err: unknown): 'tls' | 'unreachable' | undefined {
   if (typeof code === 'string' && (TLS_CODES.has(code) || code.startsWith('ERR_SSL_') || code.startsWith('ERR_TLS_'))) return 'tls';
   if (typeof code === 'string' && UNREACHABLE_CODES.has(code)) return 'unreachable';
   // ldapts' own connection failures carry no code; these are its fixed texts.
-  if (/^Connection timeout$|Operation timed out|^Socket error|Socket connection not established|socket hang up/.test(message)) return 'unreachable';
+  if (/^Connection timeout$|Operation timed out|^Socket error|Socket connection not established|socket hang up|^Connection closed before message response/.test(message)) return 'unreachable';
   return undefined;
 }
 

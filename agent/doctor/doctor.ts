@@ -6,15 +6,15 @@
 import { lookup } from 'node:dns/promises';
 import { connect } from 'node:net';
 import { isIP } from 'node:net';
-import { EqualityFilter, type Client } from 'ldapts';
+import { AndFilter, EqualityFilter, OrFilter, type Client } from 'ldapts';
 import type { AgentConfig } from '../config';
 import { AgentError } from '../errors';
-import { sidToString } from '../directory/ad-ids';
+import { sidToBuffer, sidToString } from '../directory/ad-ids';
 import { openTls } from '../directory/connection';
 import { SdFlagsControl, SECURITY_INFORMATION } from '../directory/controls/sd-flags-control';
 import { mapLdapError } from '../directory/map-ldap-error';
 import { attrString } from '../directory/policy';
-import { resolveProtectedGroups } from '../directory/privilege';
+import { BUILTIN_PROTECTED_GROUPS, builtinGroupOf, builtinGroupSid, resolveConfiguredGroups, tokenGroupsOf } from '../directory/privilege';
 import { grantsExtendedRightToChildren, grantsReadToChildren, parseSecurityDescriptor, RESET_PASSWORD_RIGHT, USER_CLASS_GUID } from '../directory/security-descriptor';
 import { POLICY_HINTS_OID } from '../directory/directory';
 
@@ -118,6 +118,11 @@ export async function runDoctor(config: AgentConfig): Promise<DoctorReport> {
     await checkDirectory(client, config, add);
   } catch (err) {
     add('Directory', 'fail', 'the checks could not finish', describe(err));
+  }
+  try {
+    await checkProtectedGroups(client, config, add);
+  } catch (err) {
+    add('Protected accounts', 'fail', 'the checks could not finish', describe(err));
   } finally {
     await client.unbind().catch(() => undefined);
   }
@@ -167,9 +172,6 @@ async function checkDirectory(client: Client, config: AgentConfig, add: (section
   if (base?.searchEntries[0] && attrString(base.searchEntries[0].minPwdLength) !== undefined) add(section, 'pass', `domain password policy readable at ${config.baseDn}`);
   else add(section, 'fail', `domain password policy not readable at ${config.baseDn}`);
 
-  const groups = await resolveProtectedGroups(client, config.baseDn, config.protectedGroups);
-  add(section, groups.found.length ? 'pass' : 'fail', `protected groups found: ${groups.found.map((g) => g.name).join(', ') || 'none'}`);
-  if (groups.missing.length) add(section, 'warn', `protected groups not in this domain: ${groups.missing.join(', ')}`);
 
   const account = await serviceAccountSids(client, config);
   if (!account) {
@@ -228,12 +230,84 @@ async function checkDirectory(client: Client, config: AgentConfig, add: (section
       add(ouSection, 'warn', 'no user in the OU to check write rights on');
       continue;
     }
+    const membership = await client
+      .search(userDn, { scope: 'base', attributes: ['objectSid', 'primaryGroupID', 'tokenGroups'], explicitBufferAttributes: ['objectSid', 'tokenGroups'] })
+      .then((r) => {
+        const e = r.searchEntries[0];
+        const sid = Buffer.isBuffer(e?.objectSid) ? sidToString(e.objectSid) : '';
+        const primary = attrString(e?.primaryGroupID);
+        tokenGroupsOf(e?.tokenGroups, { sid, primaryGroupId: primary ? Number(primary) : undefined });
+        return undefined;
+      })
+      .catch((err: unknown) => describe(err));
+    if (membership) {
+      add(ouSection, 'fail', 'cannot read the group memberships (tokenGroups) of users, so privileged accounts cannot be recognised and every unapproved change is refused', `${membership}; grant read on tokenGroups for user objects (e.g. dsacls "${ou}" /I:S /G "DOMAIN\\svc-resetdesk:RP;tokenGroups;user")`);
+    } else {
+      add(ouSection, 'pass', 'can read the group memberships (tokenGroups) of users', `checked on ${userDn}`);
+    }
     const eff = await client.search(userDn, { scope: 'base', attributes: ['allowedAttributesEffective'] });
     const allowedRaw = eff.searchEntries[0]?.allowedAttributesEffective;
     const allowed = new Set((Array.isArray(allowedRaw) ? allowedRaw : allowedRaw ? [allowedRaw] : []).map((a) => String(a).toLowerCase()));
     const missing = WRITE_ATTRS.filter((a) => !allowed.has(a.toLowerCase()));
     if (missing.length) add(ouSection, 'fail', `cannot write ${missing.join(' and ')} on users`, `checked on ${userDn}`);
     else add(ouSection, 'pass', 'can write lockoutTime and pwdLastSet on users', `checked on ${userDn}`);
+  }
+}
+
+/**
+ * The protected groups as the agent will use them: the built-in ones by
+ * their well-known SIDs (shown with the names they have in this domain), and
+ * each configured extra group, which must exist.
+ */
+async function checkProtectedGroups(client: Client, config: AgentConfig, add: (section: string, outcome: CheckOutcome, label: string, detail?: string) => void): Promise<void> {
+  const section = 'Protected accounts';
+  const root = (await client.search('', { scope: 'base', attributes: ['defaultNamingContext', 'rootDomainNamingContext'] })).searchEntries[0];
+  const domainNc = attrString(root?.defaultNamingContext) ?? config.baseDn;
+  const where = { domainNc, rootNc: attrString(root?.rootDomainNamingContext) ?? domainNc };
+  try {
+    const domain = await client.search(where.domainNc, { scope: 'base', attributes: ['objectSid'], explicitBufferAttributes: ['objectSid'] });
+    const raw = domain.searchEntries[0]?.objectSid;
+    if (!Buffer.isBuffer(raw)) throw new Error('the domain has no readable objectSid');
+    const domainSid = sidToString(raw);
+    const isForestRoot = where.rootNc.toLowerCase() === where.domainNc.toLowerCase();
+    const expected = BUILTIN_PROTECTED_GROUPS.filter((g) => g.scope !== 'forest-root' || isForestRoot);
+    const { searchEntries } = await client.search(where.domainNc, {
+      scope: 'sub',
+      filter: new AndFilter({
+        filters: [
+          new EqualityFilter({ attribute: 'objectClass', value: 'group' }),
+          new OrFilter({ filters: expected.map((g) => new EqualityFilter({ attribute: 'objectSid', value: sidToBuffer(builtinGroupSid(g, domainSid)) })) }),
+        ],
+      }),
+      attributes: ['objectSid', 'sAMAccountName'],
+      explicitBufferAttributes: ['objectSid'],
+    });
+    const present = new Map<string, string>();
+    for (const e of searchEntries) {
+      const group = Buffer.isBuffer(e.objectSid) ? builtinGroupOf(sidToString(e.objectSid)) : undefined;
+      if (group) present.set(group.name, attrString(e.sAMAccountName) ?? group.name);
+    }
+    const shown = expected.filter((g) => present.has(g.name)).map((g) => (present.get(g.name) === g.name ? g.name : `${g.name} ("${present.get(g.name)}")`));
+    add(section, 'pass', `built-in protected groups, recognised by their well-known SIDs: ${shown.join(', ')}`);
+    const absent = expected.filter((g) => !present.has(g.name)).map((g) => g.name);
+    if (absent.length) add(section, 'pass', `not present in this domain, so nobody can be in them: ${absent.join(', ')}`, 'Key Admins and Enterprise Key Admins appear with a Windows Server 2016 or later PDC');
+    if (!isForestRoot) {
+      add(section, 'pass', 'Schema Admins, Enterprise Admins and Enterprise Key Admins live in the forest root domain; members from this domain are still recognised', where.rootNc);
+    }
+  } catch (err) {
+    add(section, 'fail', 'the built-in protected groups could not be looked up', describe(err));
+  }
+
+  if (!config.protectedGroups.length) return;
+  try {
+    const configured = await resolveConfiguredGroups(client, where.domainNc, config.protectedGroups);
+    for (const g of configured.groups) add(section, 'pass', `extra protected group ${g.label}`, g.dn);
+    if (configured.builtIn.length) add(section, 'pass', `protectedGroups lists built-in groups, which are protected by SID anyway: ${configured.builtIn.join(', ')}`);
+    for (const name of configured.missing) {
+      add(section, 'fail', `protected group "${name}" does not exist in this domain; the agent will not start`, 'fix protectedGroups: a group name, DN or SID that exists');
+    }
+  } catch (err) {
+    add(section, 'fail', 'the configured protected groups could not be looked up', describe(err));
   }
 }
 

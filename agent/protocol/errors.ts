@@ -13,6 +13,8 @@ export const JOB_REFUSAL_CODES = [
   'PROTOCOL_JOB_NOT_YET_VALID',
   'PROTOCOL_SEALED_NOT_FOR_AGENT',
   'PROTOCOL_SEALED_INVALID',
+  // This agent already finished a job with this id: a job is done at most once, whatever the service hands out.
+  'PROTOCOL_JOB_ALREADY_FINISHED',
 ] as const;
 
 export const PROTOCOL_ERROR_CODES = [

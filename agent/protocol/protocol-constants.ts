@@ -31,3 +31,6 @@ export const MAX_JOB_LIFETIME_SECONDS = 3600;
 export const MAX_PASSWORD_LENGTH = 256;
 export const MAX_SEAL_RECIPIENTS = 100;
 export const MAX_RESULT_MESSAGE_LENGTH = 500;
+// An inspect report's reasons an account is privileged, shown on approval cards.
+export const MAX_PRIVILEGE_REASONS = 8;
+export const MAX_PRIVILEGE_REASON_LENGTH = 160;

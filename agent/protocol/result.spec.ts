@@ -43,4 +43,36 @@ describe('the result an agent reports', () => {
   ])('refuses %s', (_label, change) => {
     expect(JobResultSchema.safeParse({ jobId: 'job-1', message: 'Something happened.', ...change }).success).toBe(false);
   });
+
+  const report = { locked: false, disabled: false, mustChange: false, passwordExpiresAt: null, inScope: true };
+
+  it('tells the approver why an account is privileged, its password\'s age and state, and whether resets check history', () => {
+    const r = JobResultSchema.parse({
+      jobId: 'job-3',
+      outcome: 'succeeded',
+      code: 'OK',
+      message: 'Account status read.',
+      inspect: {
+        ...report,
+        privileged: true,
+        privilegedBecause: ['member of Domain Admins through Tier0 Operators', 'adminCount is set'],
+        passwordExpired: true,
+        passwordLastSetAt: '2026-01-01T00:00:00.000Z',
+        historyEnforcedOnReset: false,
+      },
+    });
+    expect(r.inspect).toMatchObject({ privilegedBecause: ['member of Domain Admins through Tier0 Operators', 'adminCount is set'], historyEnforcedOnReset: false });
+  });
+
+  it.each([
+    ['a privileged account without a reason', { privileged: true, privilegedBecause: [] }],
+    ['an ordinary account with a reason', { privileged: false, privilegedBecause: ['member of Domain Admins'] }],
+    ['a reason on two lines', { privileged: true, privilegedBecause: ['member of\nDomain Admins'] }],
+    ['an over-long reason', { privileged: true, privilegedBecause: ['x'.repeat(161)] }],
+    ['too many reasons', { privileged: true, privilegedBecause: Array.from({ length: 9 }, (_, i) => `member of Group ${i}`) }],
+    ['a last-set time that is not a time', { privileged: false, passwordLastSetAt: 'yesterday' }],
+    ['history as text', { privileged: false, historyEnforcedOnReset: 'yes' }],
+  ])('refuses an inspect report with %s', (_label, change) => {
+    expect(JobResultSchema.safeParse({ jobId: 'job-3', outcome: 'succeeded', code: 'OK', message: 'Account status read.', inspect: { ...report, ...change } }).success).toBe(false);
+  });
 });

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { JOB_REFUSAL_CODES } from './errors';
 import { ProtocolIdSchema } from './ids';
-import { MAX_RESULT_MESSAGE_LENGTH } from './protocol-constants';
+import { MAX_PRIVILEGE_REASON_LENGTH, MAX_PRIVILEGE_REASONS, MAX_RESULT_MESSAGE_LENGTH } from './protocol-constants';
 
 /**
  * Every code a job result can carry. The bot maps each to what the user is
@@ -24,35 +24,64 @@ export const RESULT_CODES = [
 ] as const;
 export type ResultCode = (typeof RESULT_CODES)[number];
 
-/** Status of one account, answered by an inspect job so the bot can decide on approvals before any change. */
-export const InspectReportSchema = z.strictObject({
-  locked: z.boolean(),
-  disabled: z.boolean(),
-  mustChange: z.boolean(),
-  passwordExpiresAt: z.iso.datetime({ offset: true }).nullable(),
-  privileged: z.boolean(),
-  inScope: z.boolean(),
-  /**
-   * The account's effective AD password policy (domain or fine-grained), so
-   * the bot can pre-check a new password exactly as AD will.
-   */
-  policy: z
-    .strictObject({
-      minLength: z.number().int().min(0).max(256),
-      complexity: z.boolean(),
-      historyLength: z.number().int().min(0).max(1024),
-    })
-    .optional(),
-});
+// Text the bot shows people as is (result messages, privilege reasons): bounded, single line, no control characters.
+function shownAsIs(maxLength: number, what: string) {
+  return z.string().trim().min(1).max(maxLength).regex(/^[^\p{Cc}]+$/u, `${what} is one line of plain text`);
+}
+
+const PrivilegeReasonSchema = shownAsIs(MAX_PRIVILEGE_REASON_LENGTH, 'a reason');
+
+/**
+ * Status of one account, answered by an inspect job so the bot can decide on
+ * approvals before any change. The fields after `policy` were added later:
+ * an older agent leaves them out, and a reader then knows nothing about them
+ * (in particular it must not promise that history is checked on a reset).
+ */
+export const InspectReportSchema = z
+  .strictObject({
+    locked: z.boolean(),
+    disabled: z.boolean(),
+    mustChange: z.boolean(),
+    passwordExpiresAt: z.iso.datetime({ offset: true }).nullable(),
+    privileged: z.boolean(),
+    inScope: z.boolean(),
+    /**
+     * The account's effective AD password policy (domain or fine-grained), so
+     * the bot can pre-check a new password exactly as AD will.
+     */
+    policy: z
+      .strictObject({
+        minLength: z.number().int().min(0).max(256),
+        complexity: z.boolean(),
+        historyLength: z.number().int().min(0).max(1024),
+      })
+      .optional(),
+    /**
+     * Why the agent holds the account privileged, as an approver reads it
+     * ("member of Domain Admins through Tier0 Operators", "adminCount is set",
+     * "primary group is Domain Admins"); empty exactly when not privileged.
+     */
+    privilegedBecause: z.array(PrivilegeReasonSchema).max(MAX_PRIVILEGE_REASONS).optional(),
+    /** AD holds the password expired: its maximum age passed, or a change at next sign-in is required. */
+    passwordExpired: z.boolean().optional(),
+    /** When the password was last set (pwdLastSet); null when never, or when a change at next sign-in is required. */
+    passwordLastSetAt: z.iso.datetime({ offset: true }).nullable().optional(),
+    /**
+     * True when the DC this agent uses honours AD's password history on a
+     * reset job that asks for it (options.enforceHistory; the DC lists the
+     * password-policy-hints control). False: a reset may reuse any old
+     * password (Samba, Windows before 2012 R2), so promise nothing about history.
+     */
+    historyEnforcedOnReset: z.boolean().optional(),
+  })
+  .superRefine((report, ctx) => {
+    if (report.privilegedBecause !== undefined && report.privileged !== report.privilegedBecause.length > 0) {
+      ctx.addIssue({ code: 'custom', message: 'a privileged account has reasons and an ordinary one has none', path: ['privilegedBecause'] });
+    }
+  });
 export type InspectReport = z.infer<typeof InspectReportSchema>;
 
-// Shown to users as is, so: bounded, single line, no control characters.
-const SafeMessageSchema = z
-  .string()
-  .trim()
-  .min(1)
-  .max(MAX_RESULT_MESSAGE_LENGTH)
-  .regex(/^[^\p{Cc}]+$/u, 'a message is one line of plain text');
+const SafeMessageSchema = shownAsIs(MAX_RESULT_MESSAGE_LENGTH, 'a message');
 
 /** What an agent reports for a job (sent with its lease token; the gateway checks the token). */
 export const JobResultSchema = z

@@ -49,6 +49,16 @@ export async function writeAgentConfigFile(dir: TestDirectory, account: Pick<Tes
   return file;
 }
 
+/** Runs `fn` on a fresh agent directory bound as the delegated service account, closed afterwards: for one look at an account. */
+export async function withAgentDirectory<T>(dir: TestDirectory, fn: (directory: Directory) => Promise<T>): Promise<T> {
+  const directory = createDirectory(agentConfigFor(dir, dir.service));
+  try {
+    return await fn(directory);
+  } finally {
+    await directory.close();
+  }
+}
+
 /** A logger whose every line is kept, so tests can prove no secret was logged. */
 export function capturingLogger(): { logger: Logger; lines: string[] } {
   return capturedLogger({ level: 'debug', name: 'agent-test' });

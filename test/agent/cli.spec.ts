@@ -33,8 +33,19 @@ describe('agent doctor', () => {
     expect(out).toContain(`Managed OU ${dir.staffOu}`);
     expect(out).toContain('✔ "Reset Password" is delegated to the service account');
     expect(out).toContain('✔ can write lockoutTime and pwdLastSet on users');
+    expect(out).toContain('✔ built-in protected groups, recognised by their well-known SIDs: Domain Admins, Enterprise Admins, Schema Admins, Administrators');
+    expect(out).toContain('✔ can read the group memberships (tokenGroups) of users');
     expect(out).not.toContain('✖');
     expect(code).toBe(0);
+  });
+
+  test('a configured protected group that does not exist fails the check and is named; one that exists is shown', async () => {
+    const file = await writeAgentConfigFile(dir, dir.service, { protectedGroups: ['Tier0 Operators', 'Tier9 Operators', 'Domain Admins'] });
+    const { code, out } = await cli(['--config', file, 'doctor']);
+    expect(out).toContain(`✔ extra protected group Tier0 Operators — CN=Tier0 Operators,${dir.groupsOu}`);
+    expect(out).toContain('✔ protectedGroups lists built-in groups, which are protected by SID anyway: Domain Admins');
+    expect(out).toContain('✖ protected group "Tier9 Operators" does not exist in this domain');
+    expect(code).toBe(1);
   });
 
   test('shows the missing rights when the account has no delegation', async () => {
@@ -96,6 +107,8 @@ describe('agent status', () => {
     expect(dave.out).toMatch(/disabled\s+yes/);
     const erin = await cli(['--config', file, 'status', 'erin']);
     expect(erin.out).toMatch(/privileged\s+yes \(Domain Admins/);
+    expect(erin.out).toMatch(/privileged because\s+member of Domain Admins; member of Administrators through Domain Admins/);
+    expect(erin.out).toMatch(/history on reset\s+not checked/);
   });
 
   test('an unknown account or an injection attempt is reported as not found', async () => {
