@@ -50,6 +50,7 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
     return await command.run(args, {
       io,
       loadConfig: () => loadAgentConfig({ ...(configFile ? { file: configFile } : {}), env: io.env }),
+      ...(configFile ? { configFile } : {}),
     });
   } catch (err) {
     if (err instanceof AgentError) {

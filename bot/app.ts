@@ -8,10 +8,13 @@ import { ConfigError, pgliteDirOf, type BotConfig } from './config';
 import { createMetrics, type BotMetrics } from './metrics';
 import { createManagementServer, createServer, listen, type RouteGroup } from './http/server';
 import { loadOrCreateDevPepper } from './dev-mode';
+import { loadOrCreateSecretFile, MANAGEMENT_TOKEN_FILE } from './secret-files';
+import { createAdminRoutes } from './admin/admin-routes';
 import { createAdapter } from './teams/adapter';
 import { ResetDeskBot } from './teams/resetdesk-bot';
 import { createCardMessenger } from './teams/card-messenger';
-import { openStore, type Store } from './store';
+import { openStore, type Agent, type Store } from './store';
+import { agentEnrolledCard } from './journey/agent-decisions';
 import { createGraphDirectory } from './graph/graph-directory';
 import { createHttpSmsSender } from './integrations/sms-sender';
 import { createPwnedPasswordsClient } from './integrations/breached-passwords';
@@ -33,6 +36,7 @@ import { createHash } from 'node:crypto';
 /** The writeback channel as the app uses it: the journey's port plus result delivery. */
 export interface AppWriteback extends WritebackPort {
   onJobFinished(listener: (event: JobFinished) => Promise<void>): void;
+  onAgentEnrolled?(listener: (agent: Agent) => Promise<void>): void;
   start?(): Promise<void>;
   stop?(): Promise<void>;
   routes?: RouteGroup[];
@@ -139,6 +143,8 @@ export async function createApp(config: BotConfig, parts: AppParts): Promise<App
       approval: DEFAULT_APPROVAL_CONFIG,
       limits: config.limits,
       approverGroupId: config.groups.approvers,
+      adminGroupId: config.groups.admins,
+      agents: { seenWithinMs: config.agents.seenWithinMs },
       approverChannel: config.approverChannel,
       afterReset: config.afterReset,
       mailFrom: config.mailFrom,
@@ -152,6 +158,14 @@ export async function createApp(config: BotConfig, parts: AppParts): Promise<App
     metrics,
   });
   writeback.onJobFinished((event) => journey!.onJobFinished(event));
+  // A new agent is sealed no password until an admin confirms it: ask them where approvers already look.
+  writeback.onAgentEnrolled?.(async (agent) => {
+    if (!config.approverChannel) {
+      logger.warn({ agentId: agent.id }, 'a new agent waits for confirmation: run `npm run admin -- agents confirm <id>` after comparing its key thumbprint');
+      return;
+    }
+    await messenger.postToChannel({ tenantId: config.tenantId, ...config.approverChannel }, await agentEnrolledCard(journey!.deps, agent));
+  });
 
   const bot = new ResetDeskBot({ journey, store, tenantId: config.tenantId, logger });
   const server = createServer({
@@ -161,10 +175,12 @@ export async function createApp(config: BotConfig, parts: AppParts): Promise<App
     metrics,
     routes: writeback.routes ?? [],
   });
+  const adminToken = config.management.token ?? (await loadOrCreateSecretFile(config.storage.dataDir, MANAGEMENT_TOKEN_FILE)).secret;
   const managementServer = createManagementServer({
     logger,
     metrics,
     token: config.management.token,
+    routes: [createAdminRoutes({ store, token: adminToken, windows: { seenWithinMs: config.agents.seenWithinMs }, logger, now })],
     readiness: [
       { name: 'store', check: () => store.ping() },
       ...(people.ping ? [{ name: 'graph', check: () => people.ping!() }] : []),

@@ -107,6 +107,8 @@ const envSchema = z.object({
   RESETDESK_AGENT_AUDIENCE: optionalString.refine((v) => v === undefined || /^[\x21-\x7e]{3,200}$/.test(v), 'must be 3 to 200 printable characters without spaces'),
   RESETDESK_REVOKE_SESSIONS_AFTER_RESET: bool(false),
   RESETDESK_NOTIFY_MAIL_AFTER_RESET: bool(false),
+  RESETDESK_AGENT_AUTO_CONFIRM: bool(false),
+  RESETDESK_AGENT_SEEN_WITHIN_MINUTES: int(15, 1, 7 * 24 * 60),
   RESETDESK_LIMIT_WRONG_CODES: limitRule,
   RESETDESK_LIMIT_MAIL_CODES: limitRule,
   RESETDESK_LIMIT_SMS_CODES: limitRule,
@@ -163,6 +165,8 @@ export interface BotConfig {
   afterReset: { revokeSessions: boolean; notifyMail: boolean };
   /** Per person and per account, across requests: wrong codes, codes sent, manager cards, requests, wrong current passwords. */
   limits: UsageLimits;
+  /** Newly enrolled agents wait for an admin unless auto-confirmed; passwords are sealed only to confirmed agents seen within the window. */
+  agents: { autoConfirm: boolean; seenWithinMs: number };
 }
 
 /** Where PGlite keeps its files inside the data folder (beside the service signing key). */
@@ -267,6 +271,7 @@ export function loadConfig(env: Record<string, string | undefined>): BotConfig {
       audience: e.RESETDESK_AGENT_AUDIENCE ?? `resetdesk:${tenantId}`,
     },
     afterReset: { revokeSessions: e.RESETDESK_REVOKE_SESSIONS_AFTER_RESET, notifyMail: e.RESETDESK_NOTIFY_MAIL_AFTER_RESET },
+    agents: { autoConfirm: e.RESETDESK_AGENT_AUTO_CONFIRM, seenWithinMs: e.RESETDESK_AGENT_SEEN_WITHIN_MINUTES * 60_000 },
     limits: Object.fromEntries(
       (Object.keys(LIMIT_VARIABLES) as LimitedAction[]).map((action) => [action, e[LIMIT_VARIABLES[action] as keyof typeof e] ?? DEFAULT_USAGE_LIMITS[action]]),
     ) as unknown as UsageLimits,

@@ -1,36 +1,15 @@
 // What dev mode changes, in one place: a code pepper generated for the data
 // folder (never a constant from the source, which anyone could read) and the
 // banner that says what is off.
-import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { BotConfig } from './config';
-import { ResetDeskError } from './errors';
+import { loadOrCreateSecretFile } from './secret-files';
 
 export const DEV_PEPPER_FILE = 'dev-code-pepper';
 
 /** The data folder's own pepper, made on first use (mode 0600) and read back after. */
 export async function loadOrCreateDevPepper(dataDir: string): Promise<{ pepper: string; file: string; created: boolean }> {
-  const file = join(dataDir, DEV_PEPPER_FILE);
-  const existing = await readFile(file, 'utf8').catch((err: NodeJS.ErrnoException) => {
-    if (err.code === 'ENOENT') return undefined;
-    throw err;
-  });
-  if (existing !== undefined) {
-    const pepper = existing.trim();
-    if (pepper.length < 32) throw new ResetDeskError('CONFIG_INVALID', `${file} holds no usable pepper (32+ characters); delete it and start again`);
-    return { pepper, file, created: false };
-  }
-  await mkdir(dataDir, { recursive: true, mode: 0o700 });
-  const pepper = randomBytes(32).toString('base64url');
-  try {
-    // wx: two processes starting at once must not each write a pepper of their own.
-    await writeFile(file, `${pepper}\n`, { mode: 0o600, flag: 'wx' });
-    return { pepper, file, created: true };
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return loadOrCreateDevPepper(dataDir);
-    throw err;
-  }
+  const { secret, file, created } = await loadOrCreateSecretFile(dataDir, DEV_PEPPER_FILE);
+  return { pepper: secret, file, created };
 }
 
 /** The lines a person starting the service in dev mode must read. */

@@ -28,6 +28,8 @@ async function main(): Promise<void> {
         signingKey: await obtainServiceSigningKey(config.writeback.signingKey, log),
         audience: config.writeback.audience,
         jobTtlSeconds: config.jobTtlSeconds,
+        sealToAgentsSeenWithinMs: config.agents.seenWithinMs,
+        autoConfirmAgents: config.agents.autoConfirm,
         logger: log,
         metrics,
       }),

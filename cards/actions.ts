@@ -5,7 +5,7 @@
 // else, so every outside value is checked before it reaches the domain.
 import { z } from 'zod';
 import { ResetDeskError } from '../bot/errors';
-import { actionContextSchema } from './card-data';
+import { actionContextSchema, stepTokenSchema } from './card-data';
 
 export const CardVerb = {
   showMenu: 'menu.show',
@@ -25,6 +25,8 @@ export const CardVerb = {
   approve: 'approval.approve',
   deny: 'approval.deny',
   helpdeskStart: 'helpdesk.start',
+  confirmAgent: 'agent.confirm',
+  revokeAgent: 'agent.revoke',
 } as const;
 export type CardVerb = (typeof CardVerb)[keyof typeof CardVerb];
 
@@ -45,6 +47,8 @@ const optionalText = (max: number) =>
   z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), z.string().trim().max(max).optional());
 
 const base = actionContextSchema;
+// Decisions on an agent name the agent, not a request.
+const agentActionSchema = z.object({ agentId: z.uuid(), stepToken: stepTokenSchema });
 
 export const cardActionDataSchemas = {
   [CardVerb.showMenu]: base,
@@ -72,6 +76,8 @@ export const cardActionDataSchemas = {
     operation: z.enum(['reset', 'unlock']),
     ticket: optionalText(64),
   }),
+  [CardVerb.confirmAgent]: agentActionSchema,
+  [CardVerb.revokeAgent]: agentActionSchema,
 } as const satisfies Record<CardVerb, z.ZodObject>;
 
 export type CardActionData<V extends CardVerb> = z.output<(typeof cardActionDataSchemas)[V]>;

@@ -50,6 +50,7 @@ describe('secrets never go into a card', () => {
       verb: 'password.submit',
       data: { ...ACTION, newPassword: CANARY_PASSWORD, confirmPassword: CANARY_PASSWORD + 'x' },
     });
+    if (submission.verb !== 'password.submit') throw new Error('parsed as another verb');
     const card = buildNewPasswordCard({ ...submission.data, rules: { minLength: 12 }, problems: ['POLICY_MISMATCH'] });
     expect(emitted(card)).toContain('The two passwords are not the same.');
     expect(emitted(card)).not.toContain(CANARY_PASSWORD);
@@ -57,6 +58,7 @@ describe('secrets never go into a card', () => {
 
   it('a code card after a wrong code says how many tries are left, never the code', () => {
     const submission = parseCardAction({ verb: 'verify.submitCode', data: { ...ACTION, code: CANARY_CODE } });
+    if (submission.verb !== 'verify.submitCode') throw new Error('parsed as another verb');
     const card = buildEnterCodeCard({
       ...submission.data,
       destination: { kind: 'email', address: 'alice@contoso.com' },

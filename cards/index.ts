@@ -3,7 +3,7 @@
 export { CardVerb, cardActionDataSchemas, parseCardAction, isCardVerb, MAX_PASSWORD_LENGTH } from './actions';
 export type { CardAction, CardActionData } from './actions';
 export type { ActionContext, Operation } from './card-data';
-export { ADAPTIVE_CARD_CONTENT_TYPE, cardAttachment, cardInvokeResponse, SECRET_INPUT_IDS } from './render-card';
+export { ADAPTIVE_CARD_CONTENT_TYPE, MESSAGE_CONTENT_TYPE, cardAttachment, cardInvokeResponse, messageInvokeResponse, SECRET_INPUT_IDS } from './render-card';
 export type { AdaptiveCard, CardElementJson } from './render-card';
 export { maskEmail, maskPhone } from './mask';
 export type { CodeDestination, VerificationMethod, CompletedCheck } from './verification-methods';
@@ -54,3 +54,5 @@ export { buildApprovalRequestCard, buildApprovalResolvedCard } from './approval-
 export type { ApprovalRequestCardData, ApprovalResolvedCardData } from './approval-card';
 export { buildHelpdeskStartCard } from './helpdesk-start-card';
 export type { HelpdeskStartCardData } from './helpdesk-start-card';
+export { buildAgentEnrolledCard, buildAgentDecidedCard } from './agent-enrolled-card';
+export type { AgentEnrolledCardData, AgentDecidedCardData } from './agent-enrolled-card';

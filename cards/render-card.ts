@@ -38,6 +38,17 @@ export function cardInvokeResponse(card: AdaptiveCard): { statusCode: 200; type:
   return { statusCode: 200, type: ADAPTIVE_CARD_CONTENT_TYPE, value: card };
 }
 
+export const MESSAGE_CONTENT_TYPE = 'application/vnd.microsoft.activity.message';
+
+/**
+ * The answer to a click that must change nothing for anyone: Teams shows
+ * `value` to the person who clicked only, and leaves the card as it was (a
+ * card answer would replace a channel card for everyone).
+ */
+export function messageInvokeResponse(text: string): { statusCode: 200; type: typeof MESSAGE_CONTENT_TYPE; value: string } {
+  return { statusCode: 200, type: MESSAGE_CONTENT_TYPE, value: text.slice(0, 500) };
+}
+
 // Expanding a template evaluates every binding in it, the largest part of a
 // click's own work after the database. Cards of one kind differ mostly in the
 // request id and step token their buttons carry, which templates only ever

@@ -70,10 +70,11 @@ function contractProblems(json: unknown): string[] {
       continue;
     }
     const data = (action.data ?? {}) as Node;
-    for (const key of ['requestId', 'stepToken']) {
+    const shape = cardActionDataSchemas[verb].shape as Record<string, { safeParse(v: unknown): { success: boolean } }>;
+    // Every button names what it acts on (a request, or an agent) and carries its step token.
+    for (const key of ['stepToken', 'agentId' in shape ? 'agentId' : 'requestId']) {
       if (typeof data[key] !== 'string' || data[key] === '') problems.push(`${label}: data.${key} must be a non-empty string`);
     }
-    const shape = cardActionDataSchemas[verb].shape as Record<string, { safeParse(v: unknown): { success: boolean } }>;
     const submitted = action.associatedInputs === 'none' ? [] : inputIds;
     for (const id of submitted) {
       if (!(id in shape)) problems.push(`${label}: submits input "${id}" that verb ${verb} does not read`);

@@ -12,6 +12,8 @@ export interface CommandContext {
   io: CliIo;
   /** Loads and validates the configuration (from --config, $RESETDESK_AGENT_CONFIG and the environment). */
   loadConfig(): Promise<AgentConfig>;
+  /** The file given with --config, if any (to print commands that use the same one). */
+  configFile?: string;
 }
 
 export interface AgentCommand {

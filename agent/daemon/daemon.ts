@@ -27,6 +27,8 @@ export class AgentDaemon {
   private stopping = false;
   private readonly abort = new AbortController();
   private readonly backoff: Backoff;
+  /** When "waiting for confirmation" was last logged (0: not waiting). */
+  private waitingSaid = 0;
   private stoppedAt = 0;
 
   constructor(private readonly o: AgentDaemonOptions) {
@@ -54,6 +56,17 @@ export class AgentDaemon {
           throw err;
         }
         const delay = this.backoff.next();
+        if (err instanceof ServiceRefusedError && err.code === 'PROTOCOL_AGENT_NOT_CONFIRMED') {
+          // Expected right after enrollment: say it plainly, and not on every poll.
+          if (!this.waitingSaid || Date.now() - this.waitingSaid > 5 * 60_000) {
+            this.o.logger.warn({ errorCode: err.code, retryInMs: delay }, 'waiting for an admin to confirm this agent (they compare the key thumbprint `enroll` printed); no job comes before that');
+            this.waitingSaid = Date.now();
+          }
+          // Polled often enough that a confirmation takes effect within seconds (and the agent counts as alive).
+          await sleep(Math.min(delay, 10_000), this.abort.signal);
+          continue;
+        }
+        this.waitingSaid = 0;
         // Only our typed errors' messages are known to be safe to log; anything else is logged by name.
         const typed = err instanceof ServiceRefusedError || err instanceof ServiceUnreachableError;
         const code = typed ? err.code : (err as Error).name;

@@ -3,7 +3,8 @@
 import { unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { AGENT_KEYS_FILE, generateAgentKeys, saveAgentKeys, type EnrollmentResponse } from '../protocol';
+import { AGENT_KEYS_FILE, formatKeyThumbprint, generateAgentKeys, jwkThumbprint, saveAgentKeys, type EnrollmentResponse } from '../protocol';
+import { AGENT_VERSION } from '../version';
 import { checkServiceUrl, saveEnrollment } from './agent-state';
 import { enrollWithService } from './gateway-client';
 
@@ -16,7 +17,7 @@ export interface EnrollInput {
   now?: () => Date;
 }
 
-export async function enrollAgent(input: EnrollInput): Promise<EnrollmentResponse & { serviceUrl: string }> {
+export async function enrollAgent(input: EnrollInput): Promise<EnrollmentResponse & { serviceUrl: string; keyThumbprint: string }> {
   const serviceUrl = checkServiceUrl(input.serviceUrl);
   const keys = await generateAgentKeys();
   // Keys are written first (refusing to replace existing ones): a registration
@@ -30,6 +31,7 @@ export async function enrollAgent(input: EnrollInput): Promise<EnrollmentRespons
       signingJwk: keys.publicKeys.signingJwk,
       encryptionJwk: keys.publicKeys.encryptionJwk,
       ous: input.managedOus,
+      version: AGENT_VERSION,
     });
   } catch (err) {
     // Nobody knows these keys: remove them so a retry with a new code can start clean.
@@ -44,5 +46,7 @@ export async function enrollAgent(input: EnrollInput): Promise<EnrollmentRespons
     audience: answer.audience,
     enrolledAt: (input.now ?? (() => new Date()))().toISOString(),
   });
-  return { ...answer, serviceUrl };
+  // What the admin compares before confirming this agent.
+  const keyThumbprint = formatKeyThumbprint(await jwkThumbprint(keys.publicKeys.signingJwk));
+  return { ...answer, serviceUrl, keyThumbprint };
 }

@@ -1,6 +1,7 @@
 // The agent's side of /api/agent/*: outbound HTTPS only, a fresh one-use
 // lease token on every call. Failures come back as two kinds: the service
 // could not be reached (retry with back-off) or it refused (a typed code).
+import { AGENT_VERSION } from '../version';
 import type { CryptoKey } from 'jose';
 import {
   acceptEnrollmentResponse,
@@ -92,7 +93,7 @@ export class GatewayClient {
 
   /** Waits for work (long-poll); null when none came in time. */
   async lease(signal?: AbortSignal): Promise<LeasedJob | null> {
-    const { status, json } = await this.call('/api/agent/lease', {}, LEASE_TIMEOUT_MS, signal);
+    const { status, json } = await this.call('/api/agent/lease', { version: AGENT_VERSION }, LEASE_TIMEOUT_MS, signal);
     if (status === 204) return null;
     const parsed = LeaseResponseSchema.safeParse(json);
     if (!parsed.success) throw new ServiceRefusedError(status, 'AGENT_LEASE_INVALID', 'The service answered the lease call with something unexpected.');

@@ -57,6 +57,17 @@ export const AgentNameSchema = z
   .max(64)
   .regex(/^[\p{L}\p{N}][\p{L}\p{N} ._()-]*$/u, 'an agent name is letters, digits, spaces, ".", "_", "(", ")" or "-"');
 
+export const AgentVersionSchema = z.string().regex(/^[0-9A-Za-z.+_-]{1,64}$/, 'a version is letters, digits, ".", "+", "_" or "-"');
+
+/**
+ * How an admin reads an agent's key: the start of its signing key's RFC 7638
+ * thumbprint (120 bits) in groups of four, printed by the agent at
+ * enrollment and shown beside the agent wherever an admin confirms it.
+ */
+export function formatKeyThumbprint(thumbprint: string): string {
+  return thumbprint.slice(0, 20).match(/.{4}/g)!.join('-');
+}
+
 /** POST body of the agent's enrollment call. */
 export const EnrollmentRequestSchema = z.strictObject({
   code: EnrollmentCodeSchema,
@@ -64,6 +75,8 @@ export const EnrollmentRequestSchema = z.strictObject({
   signingJwk: SigningPublicJwkSchema,
   encryptionJwk: EncryptionPublicJwkSchema,
   ous: z.array(DnSchema).min(1).max(100),
+  /** The agent software's version, shown to admins beside its key thumbprint. */
+  version: AgentVersionSchema.optional(),
 });
 export type EnrollmentRequest = z.infer<typeof EnrollmentRequestSchema>;
 

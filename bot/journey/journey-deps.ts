@@ -12,6 +12,7 @@ import type { Logger } from '../log';
 import type { BotMetrics } from '../metrics';
 import type { Store, WritebackJob } from '../store';
 import type { CardMessenger, PeopleDirectory, WritebackPort } from './ports';
+import type { AdaptiveCard } from '../../cards';
 
 export interface Actor {
   aadObjectId: string;
@@ -24,6 +25,13 @@ export interface ClickOrigin {
   conversationId: string | undefined;
 }
 
+/** What a click gets back: a card that replaces the clicked one, or words for the clicker alone that change no card. */
+export type ClickAnswer = AdaptiveCard | { privateNotice: string };
+
+export function isPrivateNotice(answer: ClickAnswer): answer is { privateNotice: string } {
+  return 'privateNotice' in answer;
+}
+
 export interface JourneyConfig {
   verificationPolicy: VerificationPolicy;
   /** How often a person, and an account, may guess codes, have codes sent, start requests... */
@@ -31,6 +39,10 @@ export interface JourneyConfig {
   passwordPolicy: PasswordPolicyConfig;
   approval: ApprovalConfig;
   approverGroupId: string | undefined;
+  /** Members may confirm and revoke writeback agents from their card. */
+  adminGroupId: string | undefined;
+  /** How recently an agent must have been heard from to count as active. */
+  agents: { seenWithinMs: number };
   /** Where approval cards go: a Teams channel the bot is installed in. */
   approverChannel: { channelId: string; serviceUrl: string } | undefined;
   afterReset: { revokeSessions: boolean; notifyMail: boolean };

@@ -30,12 +30,13 @@ import { challengeState, expectationOf, latestOpenChallenge, toCodeChallenge } f
 import { cardForError, newMenuToken, startAgain } from './error-cards';
 import { finishJob } from './job-results';
 import { updateRequesterCard } from './requester-card';
-import type { Actor, ClickOrigin, JobFinished, JourneyDeps } from './journey-deps';
+import { decideOnAgent } from './agent-decisions';
+import type { Actor, ClickAnswer, ClickOrigin, JobFinished, JourneyDeps } from './journey-deps';
 import { expireOverdueRequests } from './overdue-requests';
 import { RequestSnapshots, withChallenge, type RequestSnapshot } from './request-snapshots';
 import { commitTransition, toAuditInput, toDomain } from './request-records';
 
-export type { Actor, ClickOrigin, JobFinished, JourneyConfig, JourneyDeps } from './journey-deps';
+export type { Actor, ClickAnswer, ClickOrigin, JobFinished, JourneyConfig, JourneyDeps } from './journey-deps';
 
 const PRIVILEGED_BECAUSE = 'The directory marks this account as privileged (a member of a protected admin group).';
 
@@ -57,7 +58,7 @@ class NeedsFreshRead extends Error {}
 export class SelfServiceJourney {
   private readonly snapshots = new RequestSnapshots();
 
-  constructor(private readonly deps: JourneyDeps) {}
+  constructor(readonly deps: JourneyDeps) {}
 
   private get store(): Store {
     return this.deps.store;
@@ -91,7 +92,7 @@ export class SelfServiceJourney {
   }
 
   /** A click on any card: routes by verb. Errors a user can act on become cards; nothing else leaks. */
-  async handleAction(actor: Actor, action: CardAction, origin: ClickOrigin): Promise<AdaptiveCard> {
+  async handleAction(actor: Actor, action: CardAction, origin: ClickOrigin): Promise<ClickAnswer> {
     try {
       const card = await this.route(actor, action, origin);
       this.deps.metrics.cardActions.inc({ verb: action.verb, outcome: 'ok' });
@@ -102,7 +103,7 @@ export class SelfServiceJourney {
     }
   }
 
-  private async route(actor: Actor, action: CardAction, origin: ClickOrigin): Promise<AdaptiveCard> {
+  private async route(actor: Actor, action: CardAction, origin: ClickOrigin): Promise<ClickAnswer> {
     switch (action.verb) {
       case 'menu.show':
         return this.menu(actor);
@@ -137,6 +138,9 @@ export class SelfServiceJourney {
       case 'helpdesk.start':
         // No card this service sends offers it yet (helpdesk-assisted resets are a later issue), so a click here is forged or stale.
         return buildStepOverCard();
+      case 'agent.confirm':
+      case 'agent.revoke':
+        return decideOnAgent(this.deps, actor, action.verb === 'agent.confirm' ? 'confirm' : 'revoke', action.data.agentId, action.data.stepToken);
     }
   }
 

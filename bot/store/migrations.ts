@@ -265,6 +265,20 @@ CREATE TABLE usage_limits (
 );
 `,
   },
+  {
+    version: 9,
+    name: 'agents confirmed by an admin',
+    // A newly enrolled agent is sealed no password until an admin has compared
+    // its key thumbprint and confirmed it. Agents already working before this
+    // existed keep working: they count as confirmed by the upgrade.
+    sql: `
+ALTER TABLE agents ADD COLUMN confirmed_at timestamptz;
+ALTER TABLE agents ADD COLUMN confirmed_by text;
+ALTER TABLE agents ADD COLUMN version text CHECK (length(version) <= 64);
+UPDATE agents SET confirmed_at = enrolled_at, confirmed_by = 'upgrade' WHERE revoked_at IS NULL;
+ALTER TABLE agents ADD CONSTRAINT agents_confirmed_by_someone CHECK ((confirmed_at IS NULL) = (confirmed_by IS NULL));
+`,
+  },
 ];
 
 export interface MigrationReport {

@@ -105,8 +105,9 @@ export async function openStore(options: OpenStoreOptions = {}): Promise<Store> 
     enrollAgent: (code, input, entry) => agents.enrollAgent(ctx, code, input, entry),
     getAgent: (id) => agents.getAgent(ctx, id),
     listAgents: (o) => agents.listAgents(ctx, o?.includeRevoked ?? false),
-    touchAgent: (id) => agents.touchAgent(ctx, id),
+    touchAgent: (id, version) => agents.touchAgent(ctx, id, version),
     revokeAgent: (id, entry) => agents.revokeAgent(ctx, id, entry),
+    confirmAgent: (id, by, entry) => agents.confirmAgent(ctx, id, by, entry),
 
     createEnrollmentCode: (input, entry) => enrollment.createEnrollmentCode(ctx, input, entry),
     consumeEnrollmentCode: (code) => enrollment.consumeEnrollmentCode(ctx, code),

@@ -114,6 +114,9 @@ export function toAgent(r: Row): Agent {
     enrolledAt: date(r.enrolled_at),
     lastSeenAt: dateOrNull(r.last_seen_at),
     revokedAt: dateOrNull(r.revoked_at),
+    confirmedAt: dateOrNull(r.confirmed_at),
+    confirmedBy: strOrNull(r.confirmed_by),
+    version: strOrNull(r.version),
   };
 }
 

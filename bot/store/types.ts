@@ -212,6 +212,7 @@ export interface WritebackJob {
   deliveredAt?: Date | null;
 }
 
+
 export interface NewJob {
   /** Callers usually pick the id so it can go inside the signed job. */
   id?: string;
@@ -240,6 +241,12 @@ export interface Agent {
   enrolledAt: Date;
   lastSeenAt: Date | null;
   revokedAt: Date | null;
+  /** When an admin confirmed it (after comparing its key thumbprint); no job is sealed to it or leased by it before. */
+  confirmedAt: Date | null;
+  /** Who confirmed it: an admin's AAD id, `cli:<user>`, `auto-confirm` or `upgrade`. */
+  confirmedBy: string | null;
+  /** The agent software's version, as it last reported it. */
+  version: string | null;
 }
 
 export interface NewAgent {
@@ -248,6 +255,7 @@ export interface NewAgent {
   signingJwk: PublicJwk;
   encryptionJwk: PublicJwk;
   managedOus: string[];
+  version?: string;
 }
 
 export interface NewEnrollmentCode {
@@ -386,8 +394,11 @@ export interface Store {
   enrollAgent(enrollmentCode: string, input: NewAgent, audit: AuditEntryInput): Promise<Agent>;
   getAgent(id: string): Promise<Agent | null>;
   listAgents(opts?: { includeRevoked?: boolean }): Promise<Agent[]>;
-  touchAgent(id: string): Promise<void>;
+  /** Records that the agent was heard from (and the version it runs, when it says). */
+  touchAgent(id: string, version?: string): Promise<void>;
   revokeAgent(id: string, audit: AuditEntryInput): Promise<Agent>;
+  /** An admin vouches for the agent; a revoked agent cannot be confirmed (STORE_AGENT_REVOKED). Confirming twice keeps the first. */
+  confirmAgent(id: string, confirmedBy: string, audit: AuditEntryInput): Promise<Agent>;
 
   createEnrollmentCode(input: NewEnrollmentCode, audit: AuditEntryInput): Promise<EnrollmentCodeRecord>;
   consumeEnrollmentCode(code: string): Promise<EnrollmentCodeRecord>;

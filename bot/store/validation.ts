@@ -129,6 +129,7 @@ export const newAgentSchema = z.object({
   signingJwk: publicJwk,
   encryptionJwk: publicJwk,
   managedOus: z.array(z.string().min(1).max(2048)).min(1),
+  version: z.string().regex(/^[0-9A-Za-z.+_-]{1,64}$/).optional(),
 }).strict();
 
 export const newEnrollmentCodeSchema = z.object({

@@ -2,7 +2,8 @@
 // card actions are translated into journey calls; the journey's cards go back
 // as replies or as the invoke response that replaces the clicked card.
 import { TeamsActivityHandler, TurnContext, type AdaptiveCardInvokeResponse, type AdaptiveCardInvokeValue } from 'botbuilder';
-import { cardAttachment, cardInvokeResponse, parseCardAction, buildStepOverCard } from '../../cards';
+import { cardAttachment, cardInvokeResponse, messageInvokeResponse, parseCardAction, buildStepOverCard } from '../../cards';
+import { isPrivateNotice } from '../journey/journey-deps';
 import type { Actor, SelfServiceJourney } from '../journey/self-service';
 import { isResetDeskError } from '../errors';
 import type { Logger } from '../log';
@@ -73,11 +74,11 @@ export class ResetDeskBot extends TeamsActivityHandler {
       this.deps.logger.warn({ code: isResetDeskError(err) ? err.code : 'UNKNOWN' }, 'card action refused');
       return cardInvokeResponse(buildStepOverCard()) as AdaptiveCardInvokeResponse;
     }
-    const card = await this.deps.journey.handleAction(actor, action, {
+    const answer = await this.deps.journey.handleAction(actor, action, {
       activityId: context.activity.replyToId,
       conversationId: context.activity.conversation?.id,
     });
-    return cardInvokeResponse(card) as AdaptiveCardInvokeResponse;
+    return (isPrivateNotice(answer) ? messageInvokeResponse(answer.privateNotice) : cardInvokeResponse(answer)) as unknown as AdaptiveCardInvokeResponse;
   }
 
   /** An invoke is answered 403 so the client shows an error; anything else is left unanswered. */

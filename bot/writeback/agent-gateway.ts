@@ -5,8 +5,10 @@ import type { Request, Response, Server } from 'restify';
 import { Histogram } from 'prom-client';
 import { z } from 'zod';
 import {
+  AgentVersionSchema,
   EnrollmentRequestSchema,
   isProtocolError,
+  jwkThumbprint,
   JobResultSchema,
   ProtocolIdSchema,
   type EnrollmentResponse,
@@ -16,7 +18,7 @@ import { isResetDeskError } from '../errors';
 import type { RouteGroup } from '../http/server';
 import type { Logger } from '../log';
 import type { BotMetrics } from '../metrics';
-import type { Store, WritebackJob } from '../store';
+import type { Agent, Store, WritebackJob } from '../store';
 import { verifyLeaseToken, type ServiceSigningKey } from './crypto';
 import { codeOf } from './result-delivery';
 import { TouchThrottle } from './touch-throttle';
@@ -37,10 +39,14 @@ export interface AgentGatewayOptions {
    * (default 5 s); keep it well under the window in which an agent counts as alive.
    */
   touchEveryMs?: number;
+  /** Confirm every newly enrolled agent at once (the local trial); otherwise an admin must. */
+  autoConfirmAgents?: boolean;
   now?: () => Date;
 }
 
 export interface AgentGateway extends RouteGroup {
+  /** Told of every enrollment still to be confirmed, e.g. to ask the admins; a listener's failure is logged and changes nothing. */
+  onAgentEnrolled(listener: (agent: Agent) => Promise<void>): void;
   /** Ends every waiting long-poll (answering "no job") and stops listening. */
   close(): Promise<void>;
 }
@@ -57,7 +63,7 @@ class GatewayError extends Error {
 }
 
 const EmptyBodySchema = z.strictObject({});
-const LeaseBodySchema = z.strictObject({ waitMs: z.number().int().min(0).max(25_000).optional() });
+const LeaseBodySchema = z.strictObject({ waitMs: z.number().int().min(0).max(25_000).optional(), version: AgentVersionSchema.optional() });
 const ReleaseBodySchema = z.strictObject({ jobId: ProtocolIdSchema });
 
 function parseBody<S extends z.ZodType>(schema: S, req: Request): z.output<S> {
@@ -82,6 +88,7 @@ const TOKEN_STATUS: Record<string, number> = {
   PROTOCOL_TOKEN_REPLAYED: 401,
   PROTOCOL_AGENT_UNKNOWN: 401,
   PROTOCOL_AGENT_REVOKED: 403,
+  PROTOCOL_AGENT_NOT_CONFIRMED: 403,
   PROTOCOL_KEY_INVALID: 401,
 };
 
@@ -101,6 +108,8 @@ export function createAgentGateway(o: AgentGatewayOptions): AgentGateway {
   const longPollMs = o.longPollMs ?? 25_000;
   const touches = new TouchThrottle(o.touchEveryMs ?? DEFAULT_TOUCH_EVERY_MS, now);
   const wake = new WakeSignal();
+  const versions = new Map<string, string>();
+  const enrolledListeners: Array<(agent: Agent) => Promise<void>> = [];
   let unlisten: Promise<() => Promise<void>> | undefined;
   let closed = false;
 
@@ -125,24 +134,32 @@ export function createAgentGateway(o: AgentGatewayOptions): AgentGateway {
     return unlisten;
   }
 
-  function touch(agentId: string): Promise<void> {
+  function touch(agentId: string, version?: string): Promise<void> {
+    // A new version is written at once; otherwise "last seen" is thinned out.
+    if (version !== undefined && versions.get(agentId) !== version) {
+      versions.set(agentId, version);
+      return store.touchAgent(agentId, version);
+    }
     return touches.touch(agentId, (id) => store.touchAgent(id));
   }
 
-  async function authenticate(req: Request): Promise<string> {
+  async function authenticate(req: Request): Promise<{ agentId: string; confirmed: boolean }> {
     const header = req.header('authorization') ?? '';
     const match = /^Bearer ([A-Za-z0-9._-]{1,4096})$/.exec(header);
     if (!match) throw new GatewayError(401, 'PROTOCOL_TOKEN_INVALID', 'The request carries no agent token.');
+    let confirmed = false;
     try {
-      return await verifyLeaseToken(match[1], {
-        lookupAgentKey: async (agentId) => {
-          const agent = await store.getAgent(agentId);
+      const agentId = await verifyLeaseToken(match[1], {
+        lookupAgentKey: async (id) => {
+          const agent = await store.getAgent(id);
+          confirmed = agent?.confirmedAt != null;
           return agent ? { signingJwk: agent.signingJwk, revoked: agent.revokedAt !== null } : undefined;
         },
         audience: o.audience,
         rememberJti: (jti, expiresAt) => store.rememberTokenId(jti, expiresAt),
         now,
       });
+      return { agentId, confirmed };
     } catch (err) {
       if (isProtocolError(err) && TOKEN_STATUS[err.code]) throw new GatewayError(TOKEN_STATUS[err.code]!, err.code, err.message);
       throw err;
@@ -189,23 +206,40 @@ export function createAgentGateway(o: AgentGatewayOptions): AgentGateway {
   }
 
   const gateway: AgentGateway = {
+    onAgentEnrolled(listener) {
+      enrolledListeners.push(listener);
+    },
+
     register(server: Server) {
       server.post('/api/agent/enroll', route('enroll', async (req) => {
         const body = parseBody(EnrollmentRequestSchema, req);
-        const agent = await store.enrollAgent(
+        const thumbprint = await jwkThumbprint(body.signingJwk);
+        let agent = await store.enrollAgent(
           body.code,
-          { name: body.name, signingJwk: body.signingJwk, encryptionJwk: body.encryptionJwk, managedOus: body.ous },
-          { actor: { kind: 'system', id: 'agent-gateway' }, action: 'agent.enrolled', details: { managedOus: body.ous } },
+          { name: body.name, signingJwk: body.signingJwk, encryptionJwk: body.encryptionJwk, managedOus: body.ous, ...(body.version ? { version: body.version } : {}) },
+          { actor: { kind: 'system', id: 'agent-gateway' }, action: 'agent.enrolled', details: { managedOus: body.ous.join('; '), keyThumbprint: thumbprint } },
         );
-        logger.info({ agentId: agent.id, agentName: agent.name }, 'agent enrolled');
+        logger.info({ agentId: agent.id, agentName: agent.name, keyThumbprint: thumbprint }, 'agent enrolled; waiting for an admin to confirm it');
+        if (o.autoConfirmAgents) {
+          agent = await store.confirmAgent(agent.id, 'auto-confirm', { actor: { kind: 'system', id: 'auto-confirm' }, action: 'agent.confirmed', details: { keyThumbprint: thumbprint } });
+          logger.warn({ agentId: agent.id }, 'agent confirmed automatically (RESETDESK_AGENT_AUTO_CONFIRM)');
+        } else {
+          for (const listener of enrolledListeners) {
+            await listener(agent).catch((err: unknown) => logger.warn({ err: { code: codeOf(err) }, agentId: agent.id }, 'could not ask the admins to confirm the new agent'));
+          }
+        }
         const answer: EnrollmentResponse = { agentId: agent.id, serviceSigningJwk: o.signingKey.publicJwk, serviceKeyId: o.signingKey.keyId, audience: o.audience };
         return { status: 201, body: answer };
       }));
 
       server.post('/api/agent/lease', route('lease', async (req, res) => {
-        const agentId = await authenticate(req);
+        const { agentId, confirmed } = await authenticate(req);
         const body = parseBody(LeaseBodySchema, req);
-        await touch(agentId);
+        // Seen even while it waits for confirmation, so the admin can tell it is running.
+        await touch(agentId, body.version);
+        if (!confirmed) {
+          throw new GatewayError(403, 'PROTOCOL_AGENT_NOT_CONFIRMED', 'An admin has not confirmed this agent yet; it gets no jobs until then. Ask them to compare its key thumbprint and confirm it.');
+        }
         let gone = false;
         const onClose = (): void => {
           gone = true;
@@ -229,7 +263,7 @@ export function createAgentGateway(o: AgentGatewayOptions): AgentGateway {
       }));
 
       server.post('/api/agent/result', route('result', async (req) => {
-        const agentId = await authenticate(req);
+        const { agentId } = await authenticate(req);
         const result = parseBody(JobResultSchema, req);
         const done = await store.completeJob(
           result.jobId,
@@ -243,7 +277,7 @@ export function createAgentGateway(o: AgentGatewayOptions): AgentGateway {
       }));
 
       server.post('/api/agent/release', route('release', async (req) => {
-        const agentId = await authenticate(req);
+        const { agentId } = await authenticate(req);
         const { jobId } = parseBody(ReleaseBodySchema, req);
         const job = await store.releaseLease(jobId, agentId);
         logger.info({ agentId, jobId }, 'lease returned by the agent');
@@ -251,7 +285,7 @@ export function createAgentGateway(o: AgentGatewayOptions): AgentGateway {
       }));
 
       server.post('/api/agent/heartbeat', route('heartbeat', async (req) => {
-        const agentId = await authenticate(req);
+        const { agentId } = await authenticate(req);
         parseBody(EmptyBodySchema, req);
         await touch(agentId);
         return { status: 200, body: { ok: true } };

@@ -19,6 +19,10 @@ export interface WritebackChannelOptions {
   metrics?: BotMetrics;
   jobTtlSeconds?: number;
   agentAliveWithinMs?: number;
+  /** Seal only to confirmed agents heard from within this window. */
+  sealToAgentsSeenWithinMs?: number;
+  /** Confirm newly enrolled agents at once (the local trial). */
+  autoConfirmAgents?: boolean;
   leaseMs?: number;
   longPollMs?: number;
   sweepIntervalMs?: number;
@@ -26,7 +30,11 @@ export interface WritebackChannelOptions {
 }
 
 /** Service and gateway wired together, in the shape the app takes (routes, start, stop). */
-export type WritebackChannel = WritebackService & { gateway: AgentGateway; routes: AgentGateway[] };
+export type WritebackChannel = WritebackService & {
+  gateway: AgentGateway;
+  routes: AgentGateway[];
+  onAgentEnrolled: AgentGateway['onAgentEnrolled'];
+};
 
 export function createWritebackChannel(o: WritebackChannelOptions): WritebackChannel {
   const leaseMs = o.leaseMs ?? DEFAULT_LEASE_MS;
@@ -39,6 +47,7 @@ export function createWritebackChannel(o: WritebackChannelOptions): WritebackCha
     ...service,
     gateway,
     routes: [gateway],
+    onAgentEnrolled: (listener) => gateway.onAgentEnrolled(listener),
     async stop() {
       await gateway.close();
       await service.stop();

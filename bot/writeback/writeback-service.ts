@@ -5,7 +5,7 @@ import type { InspectReport } from '../../agent/protocol';
 import { ResetDeskError } from '../errors';
 import type { Logger } from '../log';
 import type { BotMetrics } from '../metrics';
-import type { NewJob, Store, WritebackJob } from '../store';
+import type { Agent, NewJob, Store, WritebackJob } from '../store';
 import type { ServiceSigningKey } from './crypto';
 import { buildSignedJob } from './job-builder';
 import { codeOf, finishedEvent, ResultDelivery, type JobFinishedListener } from './result-delivery';
@@ -35,6 +35,12 @@ export interface WritebackServiceOptions {
   jobTtlSeconds?: number;
   /** An agent heard from within this window counts as alive (default 60 s). */
   agentAliveWithinMs?: number;
+  /**
+   * Passwords are sealed only to confirmed agents heard from within this window
+   * (default 15 minutes): an agent nobody runs any more, whose keys may sit on
+   * a forgotten disk, stops receiving them.
+   */
+  sealToAgentsSeenWithinMs?: number;
   /** How long a lease lasts; the gateway must use the same value (default 60 s). */
   leaseMs?: number;
   /** How often queued jobs are expired, lapsed leases requeued and missed results delivered (default 5 s). */
@@ -58,6 +64,12 @@ export interface WritebackService {
 
 export const DEFAULT_JOB_TTL_SECONDS = 600;
 export const DEFAULT_AGENT_ALIVE_WITHIN_MS = 60_000;
+export const DEFAULT_SEAL_TO_AGENTS_SEEN_WITHIN_MS = 15 * 60_000;
+
+/** Agents that may hold a job: confirmed by an admin, not revoked, heard from since `since`. */
+export function trustedAgentsSeenSince(agents: Agent[], since: number): Agent[] {
+  return agents.filter((a) => a.confirmedAt !== null && a.revokedAt === null && a.lastSeenAt !== null && a.lastSeenAt.getTime() >= since);
+}
 export const DEFAULT_LEASE_MS = 60_000;
 
 export function createWritebackService(o: WritebackServiceOptions): WritebackService {
@@ -66,6 +78,7 @@ export function createWritebackService(o: WritebackServiceOptions): WritebackSer
   const queueTtlMs = (o.jobTtlSeconds ?? DEFAULT_JOB_TTL_SECONDS) * 1000;
   const leaseMs = o.leaseMs ?? DEFAULT_LEASE_MS;
   const aliveWithinMs = o.agentAliveWithinMs ?? DEFAULT_AGENT_ALIVE_WITHIN_MS;
+  const sealWithinMs = Math.max(o.sealToAgentsSeenWithinMs ?? DEFAULT_SEAL_TO_AGENTS_SEEN_WITHIN_MS, aliveWithinMs);
   const delivery = new ResultDelivery({ store, logger, ...(o.metrics ? { metrics: o.metrics } : {}), claimMs: Math.max(leaseMs, 30_000) });
   // Callers waiting for one job's end (inspect), on this replica.
   const waiters = new Map<string, (job: WritebackJob) => void>();
@@ -98,7 +111,8 @@ export function createWritebackService(o: WritebackServiceOptions): WritebackSer
   }
 
   async function prepare(input: Omit<PrepareJobInput, 'requestId'> & { requestId: string | null }, queueMs = queueTtlMs): Promise<NewJob & { id: string }> {
-    return buildSignedJob(input, { agents: await store.listAgents(), signingKey: o.signingKey, audience: o.audience, now, queueTtlMs: queueMs, leaseMs });
+    const agents = trustedAgentsSeenSince(await store.listAgents(), now().getTime() - sealWithinMs);
+    return buildSignedJob(input, { agents, signingKey: o.signingKey, audience: o.audience, now, queueTtlMs: queueMs, leaseMs });
   }
 
   async function enqueue(prepared: NewJob): Promise<WritebackJob> {
@@ -115,8 +129,7 @@ export function createWritebackService(o: WritebackServiceOptions): WritebackSer
     enqueue,
 
     async agentsAlive() {
-      const since = now().getTime() - aliveWithinMs;
-      return (await store.listAgents()).some((a) => a.lastSeenAt !== null && a.lastSeenAt.getTime() >= since);
+      return trustedAgentsSeenSince(await store.listAgents(), now().getTime() - aliveWithinMs).length > 0;
     },
 
     onJobFinished: (listener) => delivery.add(listener),

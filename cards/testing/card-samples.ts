@@ -146,6 +146,9 @@ export const cardSamples: CardSample[] = [
   }),
   sample('buildLimitReachedCard', 'person, wrong codes', { action: 'wrong_code', scope: 'person', until: ASKED_AT }),
   sample('buildLimitReachedCard', 'account, texts', { action: 'sms_code', scope: 'account', until: '2026-03-03T08:01:30Z' }),
+  sample('buildAgentEnrolledCard', 'pending', { agentId: '3f2b1c0d-4e5f-4a6b-8c7d-9e0f1a2b3c4d', stepToken: STEP_TOKEN, name: 'dc1-agent', thumbprint: 'Xq3v-9LmR-2kP8-wT4y-Z1aB', managedOus: ['OU=Staff,DC=corp,DC=example'], version: '0.1.0', enrolledAt: ASKED_AT }),
+  sample('buildAgentDecidedCard', 'confirmed', { agentId: '3f2b1c0d-4e5f-4a6b-8c7d-9e0f1a2b3c4d', name: 'dc1-agent', thumbprint: 'Xq3v-9LmR-2kP8-wT4y-Z1aB', managedOus: ['OU=Staff,DC=corp,DC=example'], enrolledAt: ASKED_AT, decision: 'confirmed', by: 'Alex Admin', at: ASKED_AT }),
+  sample('buildAgentDecidedCard', 'revoked', { agentId: '3f2b1c0d-4e5f-4a6b-8c7d-9e0f1a2b3c4d', name: 'dc1-agent', thumbprint: 'Xq3v-9LmR-2kP8-wT4y-Z1aB', managedOus: ['OU=Staff,DC=corp,DC=example'], enrolledAt: ASKED_AT, decision: 'revoked', by: 'Alex Admin', at: ASKED_AT }),
 ];
 
 export const builderNames = (Object.keys(cards) as string[]).filter((name) => name.startsWith('build')).sort();

@@ -63,7 +63,7 @@ describe.each(testEngines())('privileged accounts, changes and follow-ups on %s'
     const waiting = await client.click(smsCard.card!, 'verify.submitCode', { code: codeTextedTo(world.bot, graph.phoneMethods![0]!.number.replace(/\s/g, '')) }, menu.activityId);
     expect(cardText(waiting.card)).toMatch(/approv/i);
 
-    const posted = await world.bot.connector.waitFor((a) => a.method === 'POST' && a.conversationId === CHANNEL);
+    const posted = await world.bot.connector.waitFor((a) => a.method === 'POST' && a.conversationId === CHANNEL && /Approval needed/.test(cardText(cardOf(a))));
     const approvalCard = cardOf(posted)!;
     expect(cardText(approvalCard)).toMatch(/Priya Admin/);
     expect(cardText(approvalCard)).toMatch(/•••@example\.net/);

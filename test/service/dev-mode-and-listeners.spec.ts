@@ -5,6 +5,7 @@ import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServiceProcess } from './service-process';
+import { main } from '../../bot/admin-cli';
 
 jest.setTimeout(60_000);
 
@@ -97,6 +98,35 @@ test('with a management token, /readyz and /metrics want it; a wrong one gets 40
     expect(await refused.text()).not.toMatch(/resetdesk_/);
     expect((await fetch(`${managementUrl}/readyz`)).status).toBe(401);
     expect((await fetch(`${managementUrl}/metrics`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
+  } finally {
+    await service.stop();
+  }
+});
+
+test('while the service runs on PGlite, the admin CLI works through its management listener: codes are issued and agents listed', async () => {
+  const service = startServiceProcess(dev());
+  try {
+    const { managementUrl } = await service.listening();
+    const port = new URL(managementUrl).port;
+    let out = '';
+    let err = '';
+    const io = { stdout: (t: string) => (out += t), stderr: (t: string) => (err += t), env: { RESETDESK_DATA_DIR: dataDir, RESETDESK_MANAGEMENT_PORT: port } };
+    expect(await main(['enrollment-code'], io)).toBe(0);
+    expect(out.trim()).toMatch(/^[0-9A-Z]{4}(-[0-9A-Z]{4}){3}$/);
+    expect(out + err).not.toMatch(/ENOENT|lock|stack/i);
+    out = '';
+    expect(await main(['agents'], io)).toBe(0);
+    expect(out).toMatch(/No agent is enrolled yet/);
+    // Without the token (another user, another data folder) the service refuses.
+    const other = await mkdtemp(join(tmpdir(), 'resetdesk-other-'));
+    try {
+      err = '';
+      expect(await main(['agents'], { ...io, env: { RESETDESK_DATA_DIR: other, RESETDESK_MANAGEMENT_PORT: port } })).toBe(1);
+      expect(err).toMatch(/no management token here/);
+    } finally {
+      await rm(other, { recursive: true, force: true });
+    }
+    expect((await fetch(`${managementUrl}/admin/agents`)).status).toBe(401);
   } finally {
     await service.stop();
   }

@@ -50,6 +50,8 @@ export interface ReplicaOptions {
   jobTtlSeconds?: number;
   sweepIntervalMs?: number;
   agentAliveWithinMs?: number;
+  /** How long a lease call waits for work (a short one makes agents notice a revocation sooner). */
+  longPollMs?: number;
   /** Do not add the collecting listener (a test adds its own). */
   noListener?: boolean;
   /** Serve the gateway without starting the service (no sweeper, no result delivery): a replica about to crash. */
@@ -74,6 +76,7 @@ export async function startReplica(o: ReplicaOptions): Promise<Replica> {
     ...(o.jobTtlSeconds ? { jobTtlSeconds: o.jobTtlSeconds } : {}),
     sweepIntervalMs: o.sweepIntervalMs ?? 500,
     ...(o.agentAliveWithinMs ? { agentAliveWithinMs: o.agentAliveWithinMs } : {}),
+    ...(o.longPollMs ? { longPollMs: o.longPollMs } : {}),
     ...(o.now ? { now: o.now } : {}),
   });
   const server = createServer({ adapter: createAdapter(config, o.logger), onTurn: async () => undefined, logger: o.logger, metrics, routes: channel.routes });
@@ -173,12 +176,20 @@ export function agentCli(args: string[], env: NodeJS.ProcessEnv = {}): AgentProc
   };
 }
 
-/** Enrolls a fresh agent (new state folder) through the real CLI; returns its state folder. */
-export async function enrollAgent(store: Store, serviceUrl: string, configFile: string, name = 'agent-test'): Promise<string> {
+/**
+ * Enrolls a fresh agent (new state folder) through the real CLI and, as an
+ * admin would after comparing its key thumbprint, confirms it (unless told
+ * not to); returns its state folder.
+ */
+export async function enrollAgent(store: Store, serviceUrl: string, configFile: string, name = 'agent-test', opts: { confirm?: boolean } = {}): Promise<string> {
   const stateDir = await mkdtemp(join(tmpdir(), 'resetdesk-agent-state-'));
   const { code } = await issueEnrollmentCode(store, { createdBy: 'test-admin' });
   const result = await agentCli(['--config', configFile, 'enroll', '--service', serviceUrl, '--state-dir', stateDir, '--name', name], { RESETDESK_AGENT_ENROLLMENT_CODE: code }).exited;
   if (result.code !== 0) throw new Error(`enroll failed: ${result.stderr}`);
+  if (opts.confirm !== false) {
+    const agentId = await agentIdOf(stateDir);
+    await store.confirmAgent(agentId, 'test-admin', { actor: { kind: 'admin', id: 'test-admin' }, action: 'agent.confirmed' });
+  }
   return stateDir;
 }
 
