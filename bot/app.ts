@@ -14,11 +14,16 @@ import { createAdapter } from './teams/adapter';
 import { ResetDeskBot } from './teams/resetdesk-bot';
 import { createCardMessenger } from './teams/card-messenger';
 import { openStore, type Agent, type Store } from './store';
-import { agentEnrolledCard } from './journey/agent-decisions';
+import { agentEnrolledView } from './journey/agent-decisions';
+import { finishJob } from './journey/job-results';
+import { managerToken } from './journey/manager-answer';
+import { expireOverdueRequests } from './journey/overdue-requests';
+import { RequestSnapshots } from './journey/request-snapshots';
+import { render } from './journey/views';
 import { createGraphDirectory } from './graph/graph-directory';
 import { createHttpSmsSender } from './integrations/sms-sender';
 import { createPwnedPasswordsClient } from './integrations/breached-passwords';
-import { SelfServiceJourney, type JobFinished } from './journey/self-service';
+import type { JobFinished, JourneyDeps } from './journey/journey-deps';
 import type { PeopleDirectory, WritebackPort } from './journey/ports';
 import { buildManagerConfirmCard, type AdaptiveCard } from '../cards';
 import { createEmailMethod } from './domain/verification/email-method';
@@ -55,7 +60,11 @@ export interface App {
   /** /readyz and /metrics live here, not on the public listener. */
   managementServer: Server;
   store: Store;
-  journey: SelfServiceJourney;
+  /** What every use case is given: the store, the ports, the settings. */
+  journey: JourneyDeps & {
+    /** Closes requests left waiting on a person past their deadline (every replica runs this); returns how many. */
+    expireOverdueRequests(): Promise<number>;
+  };
   metrics: BotMetrics;
   /** In dev mode without RESETDESK_CODE_PEPPER: the data folder's generated pepper file. */
   devPepperFile: string | undefined;
@@ -97,7 +106,6 @@ export async function createApp(config: BotConfig, parts: AppParts): Promise<App
   const pepper = createHash('sha256').update(pepperSecret).digest();
   const codePolicy = codePolicySchema.parse({ ...DEFAULT_CODE_POLICY });
 
-  let journey: SelfServiceJourney | undefined;
   const methods: Partial<Record<VerificationMethodName, VerificationMethod | CodeVerificationMethod>> = {};
   if (config.mailFrom) {
     const from = config.mailFrom;
@@ -113,9 +121,9 @@ export async function createApp(config: BotConfig, parts: AppParts): Promise<App
       async notifyManager(notice) {
         const card: AdaptiveCard = buildManagerConfirmCard({
           requestId: notice.requestId,
-          stepToken: journey!.managerToken(notice.challengeId),
+          stepToken: managerToken(pepper, notice.challengeId),
           requesterName: notice.subjectDisplayName,
-          accountName: notice.subjectDisplayName,
+          accountName: notice.subjectAccountName,
           operation: notice.kind === 'unlock' ? 'unlock' : notice.kind === 'change' ? 'change' : 'reset',
           askedAt: now(),
         });
@@ -125,8 +133,9 @@ export async function createApp(config: BotConfig, parts: AppParts): Promise<App
     },
   });
 
-  journey = new SelfServiceJourney({
+  const deps: JourneyDeps = {
     store,
+    snapshots: new RequestSnapshots(),
     people,
     writeback,
     messenger,
@@ -156,18 +165,19 @@ export async function createApp(config: BotConfig, parts: AppParts): Promise<App
     now,
     logger,
     metrics,
-  });
-  writeback.onJobFinished((event) => journey!.onJobFinished(event));
+  };
+  const journey = { ...deps, expireOverdueRequests: () => expireOverdueRequests(deps) };
+  writeback.onJobFinished((event) => finishJob(deps, event));
   // A new agent is sealed no password until an admin confirms it: ask them where approvers already look.
   writeback.onAgentEnrolled?.(async (agent) => {
     if (!config.approverChannel) {
       logger.warn({ agentId: agent.id }, 'a new agent waits for confirmation: run `npm run admin -- agents confirm <id>` after comparing its key thumbprint');
       return;
     }
-    await messenger.postToChannel({ tenantId: config.tenantId, ...config.approverChannel }, await agentEnrolledCard(journey!.deps, agent));
+    await messenger.postToChannel({ tenantId: config.tenantId, ...config.approverChannel }, render(await agentEnrolledView(deps, agent)));
   });
 
-  const bot = new ResetDeskBot({ journey, store, tenantId: config.tenantId, logger });
+  const bot = new ResetDeskBot({ journey: deps, store, tenantId: config.tenantId, logger });
   const server = createServer({
     adapter,
     onTurn: (context) => bot.run(context),
@@ -200,7 +210,7 @@ export async function createApp(config: BotConfig, parts: AppParts): Promise<App
       const management = await listen(managementServer, config.management.port, config.management.host);
       await writeback.start?.();
       overdueSweep ??= setInterval(() => {
-        journey!.expireOverdueRequests().catch((err: unknown) => logger.warn({ err: { name: (err as Error)?.name } }, 'overdue request sweep failed; will retry'));
+        journey.expireOverdueRequests().catch((err: unknown) => logger.warn({ err: { name: (err as Error)?.name } }, 'overdue request sweep failed; will retry'));
       }, OVERDUE_SWEEP_MS);
       overdueSweep.unref();
       logger.info({ port: address.port, managementPort: management.port }, 'ResetDesk bot service listening');

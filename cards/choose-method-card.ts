@@ -10,7 +10,8 @@ import template from './templates/choose-method.json';
 const methodIdSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/, 'must be a method id');
 
 export const chooseMethodCardDataSchema = actionContextSchema.extend({
-  operation: operationSchema,
+  /** What the person set out to do; a status check changes nothing and says so. */
+  operation: z.union([operationSchema, z.literal('status')]),
   /** Each method's `id` comes back as the submitted `method`. */
   methods: z
     .array(z.intersection(z.object({ id: methodIdSchema }), verificationMethodSchema))
@@ -21,10 +22,11 @@ export const chooseMethodCardDataSchema = actionContextSchema.extend({
 });
 export type ChooseMethodCardData = z.input<typeof chooseMethodCardDataSchema>;
 
-export const OPERATION_HEADINGS: Readonly<Record<Operation, string>> = {
+export const OPERATION_HEADINGS: Readonly<Record<Operation | 'status', string>> = {
   reset: 'Reset your password',
   unlock: 'Unlock your account',
   change: 'Change your password',
+  status: 'Check your account status',
 };
 
 const render = cardTemplate<{

@@ -28,6 +28,8 @@ describe('the enter-code card', () => {
     [{ kind: 'codeExpired' }, 'That code has expired. Tap "Send a new code".'],
     [{ kind: 'newCodeSent' }, 'We sent you a new code. Use the newest one.'],
     [{ kind: 'resendTooSoon', retryAfterSeconds: 90 }, 'Please wait 2 minutes before asking for a new code.'],
+    [{ kind: 'resendTooSoon', retryAfterSeconds: 60 }, 'Please wait 1 minute before asking for a new code.'],
+    [{ kind: 'resendTooSoon', retryAfterSeconds: 1 }, 'Please wait 1 second before asking for a new code.'],
   ] as const)('explains what happened: %j', (notice, text) => {
     expect(visibleText(buildEnterCodeCard({ ...ACTION, destination, notice }))).toContain(text);
   });

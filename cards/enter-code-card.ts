@@ -37,7 +37,7 @@ function noticeText(notice: z.output<typeof codeNoticeSchema>): { text: string; 
     case 'newCodeSent':
       return { text: 'We sent you a new code. Use the newest one.', color: 'good' };
     case 'resendTooSoon': {
-      const wait = notice.retryAfterSeconds < 60 ? `${notice.retryAfterSeconds} seconds` : `${Math.ceil(notice.retryAfterSeconds / 60)} minutes`;
+      const wait = notice.retryAfterSeconds < 60 ? plural(notice.retryAfterSeconds, 'second') : plural(Math.ceil(notice.retryAfterSeconds / 60), 'minute');
       return { text: `Please wait ${wait} before asking for a new code.`, color: 'attention' };
     }
   }
@@ -72,4 +72,9 @@ export function buildEnterCodeCard(data: EnterCodeCardData): AdaptiveCard {
     requestId: d.requestId,
     stepToken: d.stepToken,
   });
+}
+
+/** "1 minute", "2 minutes": a card read at 8 a.m. should not stumble on grammar. */
+function plural(n: number, unit: string): string {
+  return `${n} ${unit}${n === 1 ? '' : 's'}`;
 }

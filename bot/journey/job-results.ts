@@ -1,12 +1,10 @@
 // The end of a request: a writeback job finished (on any replica), so the
 // request moves to its last state and the person's card is updated in place,
 // followed by the optional after-reset steps (sign-out everywhere, a notice).
-import {
-  buildAccountUnlockedCard, buildFailureCard, buildPasswordChangedCard, buildRequestExpiredCard, buildStatusCard, type AdaptiveCard,
-} from '../../cards';
 import { applyEvent, isTerminal, type ResetRequest as DomainRequest } from '../domain/reset-request';
 import { isResetDeskError } from '../errors';
-import { nextStepFor, startAgain } from './error-cards';
+import { nextStepFor, startAgain } from './refusals';
+import { view, type View } from './views';
 import type { JobFinished, JourneyDeps } from './journey-deps';
 import { updateRequesterCard } from './requester-card';
 import { giveUseBack, usageSubjectsOf } from './usage-guard';
@@ -24,7 +22,7 @@ export async function finishJob(deps: JourneyDeps, event: JobFinished): Promise<
   if (event.outcome === 'expired') {
     if (row.state !== 'queued') return;
     await commitTransition(store, row, applyEvent(toDomain(row), { type: 'jobExpired' }, now));
-    await updateRequesterCard(deps, row, null, buildRequestExpiredCard({ startAgain: startAgain() }));
+    await updateRequesterCard(deps, row, null, view('requestExpired', { startAgain: startAgain() }));
     return;
   }
   const agentId = event.job.leaseOwner ?? 'agent';
@@ -36,26 +34,28 @@ export async function finishJob(deps: JourneyDeps, event: JobFinished): Promise<
   if (event.outcome === 'failed') {
     await commitTransition(store, row, applyEvent(request, { type: 'failed', code: event.code, message: event.message, agentId }, now));
     deps.metrics.requestTransitions.inc({ kind: row.kind, state: 'failed' });
-    await updateRequesterCard(deps, row, null, buildFailureCard({ reason: event.message, nextStep: nextStepFor(event.code), startAgain: startAgain() }));
+    await updateRequesterCard(deps, row, null, view('failure', { reason: event.message, nextStep: nextStepFor(event.code), startAgain: startAgain() }));
     return;
   }
   await commitTransition(store, row, applyEvent(request, { type: 'succeeded', agentId }, now));
   deps.metrics.requestTransitions.inc({ kind: row.kind, state: 'succeeded' });
-  let card: AdaptiveCard;
+  let next: View;
   if (row.kind === 'status') {
     const r = event.inspect;
-    card = buildStatusCard({
+    next = view('status', {
       accountName: request.subject.samAccountName,
-      status: r ? { state: 'known', locked: r.locked, disabled: r.disabled, passwordExpired: false, passwordExpiresAt: r.passwordExpiresAt ? new Date(r.passwordExpiresAt) : null } : { state: 'pending' },
+      status: r
+        ? { state: 'known', locked: r.locked, disabled: r.disabled, passwordExpired: r.passwordExpired ?? false, passwordExpiresAt: r.passwordExpiresAt ? new Date(r.passwordExpiresAt) : null }
+        : { state: 'pending' },
       checkedAt: now,
     });
   } else if (row.kind === 'unlock') {
-    card = buildAccountUnlockedCard();
+    next = view('accountUnlocked');
   } else {
     const revoked = await afterPasswordChanged(deps, request);
-    card = buildPasswordChangedCard({ signedOutEverywhere: revoked });
+    next = view('passwordChanged', { signedOutEverywhere: revoked });
   }
-  await updateRequesterCard(deps, row, null, card);
+  await updateRequesterCard(deps, row, null, next);
 }
 
 /** Optional follow-ups; a failure here is logged and never undoes the reset. */

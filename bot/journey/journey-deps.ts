@@ -12,7 +12,7 @@ import type { Logger } from '../log';
 import type { BotMetrics } from '../metrics';
 import type { Store, WritebackJob } from '../store';
 import type { CardMessenger, PeopleDirectory, WritebackPort } from './ports';
-import type { AdaptiveCard } from '../../cards';
+import type { RequestSnapshots } from './request-snapshots';
 
 export interface Actor {
   aadObjectId: string;
@@ -23,13 +23,6 @@ export interface Actor {
 export interface ClickOrigin {
   activityId: string | undefined;
   conversationId: string | undefined;
-}
-
-/** What a click gets back: a card that replaces the clicked one, or words for the clicker alone that change no card. */
-export type ClickAnswer = AdaptiveCard | { privateNotice: string };
-
-export function isPrivateNotice(answer: ClickAnswer): answer is { privateNotice: string } {
-  return 'privateNotice' in answer;
 }
 
 export interface JourneyConfig {
@@ -56,6 +49,8 @@ export interface JourneyConfig {
 
 export interface JourneyDeps {
   store: Store;
+  /** What this replica last wrote for requests in their code step (saves a read per code answer). */
+  snapshots: RequestSnapshots;
   people: PeopleDirectory;
   writeback: WritebackPort;
   messenger: CardMessenger;

@@ -4,10 +4,10 @@
 // click that may never come. Every replica sweeps; a request moves only from
 // the version that was read, so when two replicas (or a sweep and a click)
 // meet, one wins and the other skips it.
-import { buildRequestExpiredCard } from '../../cards';
 import { applyEvent } from '../domain/reset-request';
 import { isResetDeskError } from '../errors';
-import { startAgain } from './error-cards';
+import { startAgain } from './refusals';
+import { view } from './views';
 import { updateRequesterCard } from './requester-card';
 import type { JourneyDeps } from './journey-deps';
 import { commitTransition, toDomain } from './request-records';
@@ -29,7 +29,7 @@ export async function expireOverdueRequests(deps: JourneyDeps): Promise<number> 
       }
       continue;
     }
-    await updateRequesterCard(deps, row, null, buildRequestExpiredCard({ startAgain: startAgain() }));
+    await updateRequesterCard(deps, row, null, view('requestExpired', { startAgain: startAgain() }));
   }
   return closed;
 }

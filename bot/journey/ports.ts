@@ -55,4 +55,6 @@ export interface CardMessenger {
   sendCardToPerson(tenantId: string, aadObjectId: string, card: AdaptiveCard): Promise<CardLocation | null>;
   /** Posts a card to a Teams channel the bot is installed in. */
   postToChannel(channel: { tenantId: string; channelId: string; serviceUrl: string }, card: AdaptiveCard): Promise<void>;
+  /** Whether the bot can message this person in a 1:1 chat (it knows how to reach them). */
+  canReachPerson(tenantId: string, aadObjectId: string): Promise<boolean>;
 }

@@ -29,6 +29,10 @@ export function createCardMessenger(adapter: CloudAdapter, store: Store, appId: 
       });
       return activityId ? { tenantId, aadObjectId, activityId } : null;
     },
+    async canReachPerson(tenantId: string, aadObjectId: string): Promise<boolean> {
+      // Teams lets a bot message a person 1:1 once it knows their conversation (they opened the bot, or it was installed for them).
+      return (await referenceOf(tenantId, aadObjectId)) !== null;
+    },
     async postToChannel(channel, card: AdaptiveCard): Promise<void> {
       const reference: Partial<ConversationReference> = {
         channelId: 'msteams',

@@ -3,14 +3,16 @@
 // as replies or as the invoke response that replaces the clicked card.
 import { TeamsActivityHandler, TurnContext, type AdaptiveCardInvokeResponse, type AdaptiveCardInvokeValue } from 'botbuilder';
 import { cardAttachment, cardInvokeResponse, messageInvokeResponse, parseCardAction, buildStepOverCard } from '../../cards';
-import { isPrivateNotice } from '../journey/journey-deps';
-import type { Actor, SelfServiceJourney } from '../journey/self-service';
+import type { Actor, JourneyDeps } from '../journey/journey-deps';
+import { answerMessage } from '../journey/start';
+import { isPrivateNotice, render } from '../journey/views';
+import { answerCardAction } from './card-routes';
 import { isResetDeskError } from '../errors';
 import type { Logger } from '../log';
 import type { Store, JsonValue } from '../store';
 
 export interface ResetDeskBotDeps {
-  journey: SelfServiceJourney;
+  journey: JourneyDeps;
   store: Store;
   /** Activities from any other tenant are refused. */
   tenantId: string;
@@ -25,8 +27,8 @@ export class ResetDeskBot extends TeamsActivityHandler {
     this.onMessage(async (context, next) => {
       const actor = this.actorOf(context);
       if (!actor) return;
-      const card = await this.deps.journey.onMessage(actor, context.activity.text ?? '');
-      await context.sendActivity({ attachments: [cardAttachment(card)] });
+      const answer = await answerMessage(this.deps.journey, actor, context.activity.text ?? '');
+      await context.sendActivity({ attachments: [cardAttachment(render(answer))] });
       await next();
     });
   }
@@ -74,11 +76,11 @@ export class ResetDeskBot extends TeamsActivityHandler {
       this.deps.logger.warn({ code: isResetDeskError(err) ? err.code : 'UNKNOWN' }, 'card action refused');
       return cardInvokeResponse(buildStepOverCard()) as AdaptiveCardInvokeResponse;
     }
-    const answer = await this.deps.journey.handleAction(actor, action, {
+    const answer = await answerCardAction(this.deps.journey, actor, action, {
       activityId: context.activity.replyToId,
       conversationId: context.activity.conversation?.id,
     });
-    return (isPrivateNotice(answer) ? messageInvokeResponse(answer.privateNotice) : cardInvokeResponse(answer)) as unknown as AdaptiveCardInvokeResponse;
+    return (isPrivateNotice(answer) ? messageInvokeResponse(answer.privateNotice) : cardInvokeResponse(render(answer))) as unknown as AdaptiveCardInvokeResponse;
   }
 
   /** An invoke is answered 403 so the client shows an error; anything else is left unanswered. */

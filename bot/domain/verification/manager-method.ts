@@ -43,6 +43,7 @@ export function createManagerMethod(deps: { notifier: ManagerNotifier; config?: 
           challengeId: challenge.id,
           kind: ctx.request.kind,
           subjectDisplayName: ctx.request.subject.displayName,
+          subjectAccountName: ctx.request.subject.samAccountName,
           helpdeskAssisted: ctx.request.requestedBy !== undefined,
           expiresAt: challenge.expiresAt,
         });

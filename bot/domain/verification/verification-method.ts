@@ -102,6 +102,8 @@ export interface ManagerNotifier {
     challengeId: string;
     kind: ResetRequest['kind'];
     subjectDisplayName: string;
+    /** The account's sign-in name (sAMAccountName), so the manager sees which account, not only whose. */
+    subjectAccountName: string;
     helpdeskAssisted: boolean;
     expiresAt: Date;
   }): Promise<void>;
