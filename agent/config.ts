@@ -17,6 +17,13 @@ import { groupEntryKind } from './directory/privilege';
  */
 export const DEFAULT_PROTECTED_GROUPS: readonly string[] = [];
 
+/**
+ * Jobs at once, by default: enough to keep a DC's password hashing busy on
+ * a Monday-morning wave (bench/README.md), few enough that one agent's
+ * connections are nothing to a DC.
+ */
+export const DEFAULT_CONCURRENCY = 4;
+
 export interface AgentConfig {
   dcUrls: string[];
   startTls: boolean;
@@ -34,6 +41,12 @@ export interface AgentConfig {
   enforceHistoryOnReset: boolean;
   connectTimeoutMs: number;
   operationTimeoutMs: number;
+  /**
+   * Jobs the daemon works on at once, each with a long-poll of its own and an
+   * LDAP connection of its own (a DC serves one connection's requests one
+   * after another, so parallel writes need parallel connections).
+   */
+  concurrency: number;
 }
 
 /** Each environment variable and the config-file field it sets. */
@@ -50,13 +63,14 @@ export const AGENT_ENV = {
   RESETDESK_AGENT_ENFORCE_HISTORY_ON_RESET: 'enforceHistoryOnReset',
   RESETDESK_AGENT_CONNECT_TIMEOUT_MS: 'connectTimeoutMs',
   RESETDESK_AGENT_OPERATION_TIMEOUT_MS: 'operationTimeoutMs',
+  RESETDESK_AGENT_CONCURRENCY: 'concurrency',
 } as const;
 export const BIND_PASSWORD_ENV = 'RESETDESK_AGENT_BIND_PASSWORD';
 export const CONFIG_FILE_ENV = 'RESETDESK_AGENT_CONFIG';
 
 const LIST_FIELDS = new Set(['dcUrls', 'managedOus', 'protectedGroups']);
 const BOOL_FIELDS = new Set(['startTls', 'enforceHistoryOnReset']);
-const NUMBER_FIELDS = new Set(['connectTimeoutMs', 'operationTimeoutMs']);
+const NUMBER_FIELDS = new Set(['connectTimeoutMs', 'operationTimeoutMs', 'concurrency']);
 
 const dn = z.string().trim().min(1).refine(
   (v) => {
@@ -96,6 +110,7 @@ const fileSchema = z.strictObject({
   enforceHistoryOnReset: z.boolean().default(false),
   connectTimeoutMs: z.number().int().min(100).max(120_000).default(5_000),
   operationTimeoutMs: z.number().int().min(100).max(600_000).default(15_000),
+  concurrency: z.number().int().min(1).max(32).default(DEFAULT_CONCURRENCY),
 }).superRefine((cfg, ctx) => {
   cfg.dcUrls.forEach((url, i) => {
     if (/^ldap:/i.test(url) && !cfg.startTls) {
@@ -194,5 +209,6 @@ export async function loadAgentConfig(opts: LoadConfigOptions = {}): Promise<Age
     enforceHistoryOnReset: cfg.enforceHistoryOnReset,
     connectTimeoutMs: cfg.connectTimeoutMs,
     operationTimeoutMs: cfg.operationTimeoutMs,
+    concurrency: cfg.concurrency,
   };
 }

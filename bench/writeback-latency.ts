@@ -1,85 +1,87 @@
-// Writeback latency: from the password submission (prepare = seal + sign,
-// queue) through the agent process and the Samba DC to the finished event on
-// the service, against one raw ldapts LDAPS reset on the same DC.
+// Writeback latency, and where it goes: a person's reset through the real
+// /api/messages endpoint, the whole bot (PGlite in memory, or PostgreSQL), a
+// separate agent process and the Samba DC, timed from seal and sign to the
+// card update, against one raw ldapts LDAPS reset (a modify on a bound
+// connection) on the same DC. The two alternate, reset by reset, in one run.
 //
-//   export PATH=/opt/node24/node_modules/node/bin:$PATH
-//   npx tsx bench/writeback-latency.ts [resets=50]
+//   export PATH=/opt/resetdesk-node24/node_modules/node/bin:$PATH
+//   npx tsx bench/writeback-latency.ts [resets=40] [--engine pglite|postgres]
 //
-// Needs samba (the test DC is provisioned on the fly) and, with DATABASE_URL
-// set, runs on that PostgreSQL instead of an in-memory PGlite. Not a jest test.
-import { randomBytes } from 'node:crypto';
+// Needs samba (the test DC is provisioned on the fly). Not a jest test.
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Attribute, Change, Client } from 'ldapts';
-import { createLogger } from '../bot/log';
-import { openStore } from '../bot/store';
-import { adminClient, createUser, stopTestDirectory, testDirectory } from '../test/support/test-directory';
-import { writeAgentConfigFile } from '../test/agent/agent-test-config';
-import { canaryPassword, enrollAgent, newSigningKey, queueForRequest, runAgent, sidOf, startReplica } from '../test/writeback/writeback-harness';
-
-function percentile(sorted: number[], p: number): number {
-  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[i]!;
-}
-
-function summary(samples: number[]): { median: number; p99: number } {
-  const sorted = [...samples].sort((a, b) => a - b);
-  return { median: percentile(sorted, 50), p99: percentile(sorted, 99) };
-}
+import { performance } from 'node:perf_hooks';
+import { codeMailedTo, startJourneyWorld } from '../test/journey/journey-harness';
+import { cardOf, cardText } from '../test/support/teams-client';
+import { createUser, encodePassword, stopTestDirectory } from '../test/support/test-directory';
+import { canaryPassword } from '../test/writeback/writeback-harness';
+import { ms, percentile, STAGES, timelines } from './timeline';
 
 async function main(): Promise<void> {
-  const n = Number(process.argv[2] ?? 50);
+  const args = process.argv.slice(2);
+  const n = Number(args.find((a) => /^\d+$/.test(a)) ?? 40);
+  const engine = (args[args.indexOf('--engine') + 1] === 'postgres' ? 'postgres' : 'pglite') as 'pglite' | 'postgres';
+  const warmup = 5;
   const ownRunDir = !process.env.RESETDESK_TEST_RUN_DIR;
   if (ownRunDir) process.env.RESETDESK_TEST_RUN_DIR = await mkdtemp(join(tmpdir(), 'resetdesk-bench-'));
   const runDir = process.env.RESETDESK_TEST_RUN_DIR!;
-  const dir = await testDirectory();
-  const admin = await adminClient(dir);
-  const store = await openStore(process.env.DATABASE_URL ? { databaseUrl: process.env.DATABASE_URL } : {});
-  const logger = createLogger({ level: 'warn' });
-  const replica = await startReplica({ store, signingKey: await newSigningKey(), logger });
-  const configFile = await writeAgentConfigFile(dir, dir.service);
-  const agent = await runAgent(configFile, await enrollAgent(store, replica.url, configFile, 'bench'));
+  // One person resets many times: the per-person limits are raised for the bench.
+  const world = await startJourneyWorld(engine, { env: { RESETDESK_LIMIT_REQUESTS: '100000/24h', RESETDESK_LIMIT_MAIL_CODES: '100000/24h', LOG_LEVEL: 'info' } });
+  const raw = new Client({ url: world.dir.url, tlsOptions: { ca: [world.dir.ca], servername: world.dir.dc.servername } });
   try {
-    const user = await createUser(dir, admin, `bench${randomBytes(3).toString('hex')}`, dir.staffOu);
-    const sid = await sidOf(dir, admin, user.dn);
-    const target = { sid, upn: user.userPrincipalName, sam: user.sAMAccountName };
-
-    const channel: number[] = [];
-    for (let i = 0; i < n + 5; i++) {
-      const t0 = performance.now();
-      const { jobId } = await queueForRequest(store, replica.channel, { kind: 'reset', ...target, password: canaryPassword() });
-      const event = await replica.finished(jobId);
-      const ms = performance.now() - t0;
-      if (event.outcome !== 'succeeded') throw new Error(`reset ${i} failed: ${event.code}`);
-      if (i >= 5) channel.push(ms); // the first few warm up connections and caches
-    }
-
-    // Baseline: the same reset as one LDAPS modify on a bound connection (the agent keeps one too).
-    const raw = new Client({ url: dir.url, tlsOptions: { ca: [dir.ca], servername: dir.dc.servername } });
-    await raw.bind(dir.service.userPrincipalName, dir.service.password);
-    const baseline: number[] = [];
-    for (let i = 0; i < n + 5; i++) {
+    const { graph } = await world.person('lat');
+    const rawUser = await createUser(world.dir, world.admin, `latraw${Date.now().toString(36).slice(-5)}`, world.dir.staffOu);
+    await raw.bind(world.dir.service.userPrincipalName, world.dir.service.password);
+    const store = world.bot.app.store;
+    const cardOfJob = new Map<string, string>();
+    const rawMs: number[] = [];
+    const journeyMs: number[] = [];
+    for (let i = 0; i < n + warmup; i++) {
+      const client = world.bot.client(graph);
+      const menu = await client.say('hi');
+      const choose = await client.click(menu.card, 'menu.reset', {}, menu.activityId);
+      const codeCard = await client.click(choose.card!, 'verify.chooseMethod', { method: 'email' }, menu.activityId);
+      const passwordCard = await client.click(codeCard.card!, 'verify.submitCode', { code: codeMailedTo(world.bot, graph.emailMethods![0]!) }, menu.activityId);
       const password = canaryPassword();
-      const t0 = performance.now();
-      await raw.modify(user.dn, [new Change({ operation: 'replace', modification: new Attribute({ type: 'unicodePwd', values: [Buffer.from(`"${password}"`, 'utf16le') as unknown as string] }) })]);
-      if (i >= 5) baseline.push(performance.now() - t0);
-    }
-    await raw.unbind();
+      const submitted = performance.now();
+      const working = await client.click(passwordCard.card!, 'password.submit', { newPassword: password, confirmPassword: password }, menu.activityId);
+      if (!/Working on it/i.test(cardText(working.card))) throw new Error(`reset ${i} was not queued: ${cardText(working.card)}`);
+      await world.bot.connector.waitFor((a) => a.method === 'PUT' && a.activityId === menu.activityId && /password was changed/i.test(cardText(cardOf(a))), 30_000);
+      const ended = performance.now();
+      const [request] = await store.listRequestsByOwner(world.bot.graph.tenantId, graph.id);
+      for (const job of await store.listJobsForRequest(request!.id)) if (i >= warmup) cardOfJob.set(job.id, menu.activityId);
+      if (i >= warmup) journeyMs.push(ended - submitted);
 
-    const c = summary(channel);
-    const b = summary(baseline);
-    const f = (x: number): string => `${x.toFixed(1)} ms`;
-    console.log(`writeback latency over ${n} resets (${store.engine}, service + agent process + Samba DC)`);
-    console.log(`  channel   median ${f(c.median)}   p99 ${f(c.p99)}`);
-    console.log(`  raw LDAPS median ${f(b.median)}   p99 ${f(b.p99)}`);
-    console.log(`  overhead  median ${f(c.median - b.median)}   p99 ${f(c.p99 - b.p99)}   (targets: < 25 ms, < 100 ms)`);
-    console.log(`  ratio     median ${(c.median / b.median).toFixed(2)}x   p99 ${(c.p99 / b.p99).toFixed(2)}x`);
+      // The baseline, right after: the same reset as one LDAPS modify on a bound connection.
+      const t0 = performance.now();
+      await raw.modify(rawUser.dn, [new Change({ operation: 'replace', modification: new Attribute({ type: 'unicodePwd', values: [encodePassword(canaryPassword()) as unknown as string] }) })]);
+      if (i >= warmup) rawMs.push(performance.now() - t0);
+    }
+
+    const lines = timelines(world.bot.logs(), world.agentLogs(), world.bot.connector.activities, (jobId) => cardOfJob.get(jobId));
+    if (lines.length < n * 0.9) throw new Error(`only ${lines.length} of ${n} resets could be traced in the logs`);
+    const total = lines.map((l) => l.totalMs);
+    const rawMedian = percentile(rawMs, 50);
+    console.log(`writeback latency over ${lines.length} resets (${store.engine}; bot service, agent process, Samba DC; ${warmup} warm-up resets not counted)`);
+    console.log('');
+    console.log('stage                                                    median      p90   share of the median total');
+    for (const [key, label] of STAGES) {
+      const values = lines.map((l) => l.stages[key]);
+      const m = percentile(values, 50);
+      console.log(`  ${label.padEnd(54)} ${ms(m).padStart(9)} ${ms(percentile(values, 90)).padStart(9)}   ${((m / percentile(total, 50)) * 100).toFixed(0).padStart(3)} %`);
+    }
+    console.log(`  ${'other (event loops, bookkeeping between stages)'.padEnd(54)} ${ms(percentile(lines.map((l) => l.otherMs), 50)).padStart(9)}`);
+    console.log('');
+    console.log(`  through ResetDesk: seal and sign to card update   median ${ms(percentile(total, 50))}   p99 ${ms(percentile(total, 99))}`);
+    console.log(`  raw LDAPS reset (modify on a bound connection)    median ${ms(rawMedian)}   p99 ${ms(percentile(rawMs, 99))}`);
+    console.log(`  ratio                                             median ${(percentile(total, 50) / rawMedian).toFixed(2)}x   (goal: <= 1.3x)`);
+    console.log(`  the modify alone, inside the agent                median ${ms(percentile(lines.map((l) => l.stages.modify), 50))}`);
+    console.log(`  password submission to card (with the inspect the step makes first)   median ${ms(percentile(journeyMs, 50))}`);
   } finally {
-    await agent.stop();
-    await replica.close();
-    await store.close();
-    await admin.unbind();
+    await raw.unbind().catch(() => undefined);
+    await world.close();
     if (ownRunDir) await stopTestDirectory(runDir);
   }
 }

@@ -44,7 +44,7 @@ export const runCommand: AgentCommand = {
     }
     const logger = createAgentLogger(flags['log-level'] ?? 'info', { write: (line: string) => io.stdout(line) });
     if (faultName) logger.warn({ fault: faultName }, 'TEST FAULT INJECTION IS ON; never run like this in production');
-    const directory = createDirectory(config, { logger });
+    const directory = createDirectory(config, { logger, connections: config.concurrency });
     const missing = await missingProtectedGroups(directory, config.protectedGroups.length > 0, logger);
     if (missing) {
       await directory.close();
@@ -59,10 +59,11 @@ export const runCommand: AgentCommand = {
       encryptionKey: keys.encryptionKey,
       managedOus: config.managedOus,
       journal,
+      service: client,
       logger,
       fault: faultName as AgentFault,
     });
-    const daemon = new AgentDaemon({ client, runner, journal, logger });
+    const daemon = new AgentDaemon({ client, runner, journal, logger, concurrency: config.concurrency });
     const stop = (): void => daemon.stop();
     process.once('SIGTERM', stop);
     process.once('SIGINT', stop);

@@ -1,6 +1,7 @@
 // The agent's main loop: long-poll for a job, run it, report it; reconnect
 // with back-off while the service is away; on SIGTERM/SIGINT finish the job
 // in hand (or hand its lease back if nothing was written yet), then stop.
+import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import type { JobResult, LeasedJob } from '../protocol';
 import { Backoff, sleep } from './backoff';
@@ -18,6 +19,8 @@ export interface AgentDaemonOptions {
   heartbeatMs?: number;
   /** How long a shutdown waits for a result to reach an unreachable service (default 20 s). */
   shutdownReportMs?: number;
+  /** Jobs worked on at once, each lane with a long-poll of its own (default 1). */
+  concurrency?: number;
 }
 
 // The agent cannot work on: it was revoked or is unknown to the service.
@@ -27,6 +30,8 @@ export class AgentDaemon {
   private stopping = false;
   private readonly abort = new AbortController();
   private readonly backoff: Backoff;
+  /** Lanes whose service calls are failing now: "reachable again" is said when the last recovers. */
+  private lanesDown = 0;
   /** When "waiting for confirmation" was last logged (0: not waiting). */
   private waitingSaid = 0;
   private stoppedAt = 0;
@@ -40,22 +45,38 @@ export class AgentDaemon {
     // Check in first, so the service counts this agent as alive before anyone waits on it;
     // an unreachable service is handled by the lease loop's back-off below.
     await this.o.client.heartbeat().catch(() => undefined);
-    this.o.logger.info('agent started; waiting for jobs');
+    const lanes = Math.max(1, this.o.concurrency ?? 1);
+    this.o.logger.info({ concurrency: lanes }, 'agent started; waiting for jobs');
+    let fatal: unknown;
+    await Promise.all(Array.from({ length: lanes }, (_, i) => this.lane(i === 0 ? this.backoff : new Backoff()).catch((err: unknown) => {
+      // One refusal for good ends every lane.
+      fatal ??= err;
+      this.stop();
+    })));
+    if (fatal) throw fatal;
+    this.o.logger.info('agent stopped');
+  }
+
+  /** One lease at a time: long-poll, run the job, report it; over and over until stopped. */
+  private async lane(backoff: Backoff): Promise<void> {
     let wasDown = false;
     while (!this.stopping) {
       let leased: LeasedJob | null;
       try {
         leased = await this.o.client.lease(this.abort.signal);
-        if (wasDown) this.o.logger.info('service reachable again');
+        if (wasDown) {
+          this.lanesDown -= 1;
+          if (this.lanesDown === 0) this.o.logger.info('service reachable again');
+        }
         wasDown = false;
-        this.backoff.reset();
+        backoff.reset();
       } catch (err) {
         if (this.stopping) break;
         if (err instanceof ServiceRefusedError && FATAL_REFUSALS.has(err.code)) {
-          this.o.logger.error({ errorCode: err.code }, 'the service refuses this agent; enroll it again');
+          if (!this.stopping) this.o.logger.error({ errorCode: err.code }, 'the service refuses this agent; enroll it again');
           throw err;
         }
-        const delay = this.backoff.next();
+        const delay = backoff.next();
         if (err instanceof ServiceRefusedError && err.code === 'PROTOCOL_AGENT_NOT_CONFIRMED') {
           // Expected right after enrollment: say it plainly, and not on every poll.
           if (!this.waitingSaid || Date.now() - this.waitingSaid > 5 * 60_000) {
@@ -71,13 +92,13 @@ export class AgentDaemon {
         const typed = err instanceof ServiceRefusedError || err instanceof ServiceUnreachableError;
         const code = typed ? err.code : (err as Error).name;
         this.o.logger.warn({ errorCode: code, retryInMs: delay, ...(typed ? { message: err.message } : {}) }, 'lease call failed; retrying');
+        if (!wasDown) this.lanesDown += 1;
         wasDown = true;
         await sleep(delay, this.abort.signal);
         continue;
       }
       if (leased) await this.handle(leased);
     }
-    this.o.logger.info('agent stopped');
   }
 
   /** Graceful stop: the open long-poll is abandoned, a job in hand is finished or released. */
@@ -100,6 +121,10 @@ export class AgentDaemon {
     } finally {
       clearInterval(heartbeat);
     }
+    if ('dropped' in outcome) {
+      this.o.logger.warn({ jobId: leased.jobId }, 'the job is no longer this agent\'s (its lease lapsed and another agent holds it); nothing was written and nothing is reported');
+      return;
+    }
     if ('release' in outcome) {
       await this.o.client.release(leased.jobId).then(
         () => this.o.logger.info({ jobId: leased.jobId }, 'lease returned unapplied'),
@@ -115,13 +140,23 @@ export class AgentDaemon {
     const backoff = new Backoff({ initialMs: 250, maxMs: 10_000 });
     for (;;) {
       try {
+        const started = performance.now();
         await this.o.client.result(result);
+        const reportMs = Math.round((performance.now() - started) * 100) / 100;
         await this.o.journal.recordFinished(result.jobId);
-        this.o.logger.info({ jobId: result.jobId, outcome: result.outcome, resultCode: result.code }, 'result reported');
+        this.o.logger.info({ jobId: result.jobId, outcome: result.outcome, resultCode: result.code, reportMs }, 'result reported');
         return;
       } catch (err) {
+        if (err instanceof ServiceRefusedError && err.code === 'STORE_LEASE_NOT_HELD') {
+          // Leased again by another agent after ours lapsed: that agent decides from the password
+          // version. Not remembered as finished here, so that if the job comes back to this agent
+          // it is decided the same way instead of being refused as done (and the person told
+          // "nothing was changed" about a password that was).
+          this.o.logger.warn({ jobId: result.jobId, errorCode: err.code }, 'the service did not take the result: another agent holds the job now and decides it from the password version');
+          return;
+        }
         if (err instanceof ServiceRefusedError) {
-          // Not ours any more (re-leased after our lease lapsed) or gone: nothing left to tell.
+          // Gone, or refused for good: nothing left to tell.
           this.o.logger.warn({ jobId: result.jobId, errorCode: err.code }, 'the service did not take the result');
           await this.o.journal.recordFinished(result.jobId);
           return;

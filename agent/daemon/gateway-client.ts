@@ -1,16 +1,21 @@
 // The agent's side of /api/agent/*: outbound HTTPS only, a fresh one-use
 // lease token on every call. Failures come back as two kinds: the service
 // could not be reached (retry with back-off) or it refused (a typed code).
+import { Agent as HttpAgent, request as httpRequest } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { AGENT_VERSION } from '../version';
 import type { CryptoKey } from 'jose';
 import {
   acceptEnrollmentResponse,
   createLeaseToken,
   LeaseResponseSchema,
+  WriteStartAnswerSchema,
   type EnrollmentRequest,
   type EnrollmentResponse,
   type JobResult,
   type LeasedJob,
+  type WriteStart,
+  type WriteStartAnswer,
 } from '../protocol';
 
 export class ServiceUnreachableError extends Error {
@@ -32,33 +37,54 @@ export class ServiceRefusedError extends Error {
 const LEASE_TIMEOUT_MS = 35_000;
 const CALL_TIMEOUT_MS = 15_000;
 
+// Node's own http/https with keep-alive rather than fetch: fetch brings undici
+// (several MB of resident memory in a daemon that should stay small; see
+// bench/README.md), and one kept connection per lane is all the agent needs.
+const keepAlive = { keepAlive: true, maxSockets: 64, scheduling: 'lifo' as const };
+const httpAgent = new HttpAgent(keepAlive);
+const httpsAgent = new HttpsAgent(keepAlive);
+
+function send(url: URL, payload: string, headers: Record<string, string>, signal: AbortSignal): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, {
+      method: 'POST',
+      headers: { ...headers, 'content-length': String(Buffer.byteLength(payload)) },
+      agent: url.protocol === 'https:' ? httpsAgent : httpAgent,
+      signal,
+    }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
+
 async function post(url: string, body: unknown, o: { token?: string; signal?: AbortSignal; timeoutMs: number }): Promise<{ status: number; json: unknown }> {
   const signals = [AbortSignal.timeout(o.timeoutMs), ...(o.signal ? [o.signal] : [])];
-  let res: globalThis.Response;
+  let res: { status: number; text: string };
   try {
-    res = await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json', ...(o.token ? { authorization: `Bearer ${o.token}` } : {}) },
-      body: JSON.stringify(body),
-      signal: AbortSignal.any(signals),
-      redirect: 'error',
-    });
+    res = await send(new URL(url), JSON.stringify(body), {
+      'content-type': 'application/json', accept: 'application/json', ...(o.token ? { authorization: `Bearer ${o.token}` } : {}),
+    }, AbortSignal.any(signals));
   } catch (err) {
-    // The cause names the network problem (ECONNREFUSED, a TLS failure); it never holds the body.
-    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-    throw new ServiceUnreachableError(`The ResetDesk service cannot be reached (${cause?.code ?? (err as Error).name}).`, { cause: err });
+    // The code names the network problem (ECONNREFUSED, a TLS failure); it never holds the body.
+    const code = (err as { code?: string }).code;
+    throw new ServiceUnreachableError(`The ResetDesk service cannot be reached (${code ?? (err as Error).name}).`, { cause: err });
   }
-  const text = await res.text().catch(() => '');
   let json: unknown = null;
   try {
-    json = text ? JSON.parse(text) : null;
+    json = res.text ? JSON.parse(res.text) : null;
   } catch {
     json = null;
   }
   if (res.status >= 500 || res.status === 429) {
     throw new ServiceUnreachableError(`The ResetDesk service answered ${res.status}; it may be restarting.`);
   }
-  if (res.status >= 400) {
+  // A redirect is never followed: the agent talks to the URL it enrolled with, or to nobody.
+  if (res.status >= 300) {
     const e = (json ?? {}) as { code?: unknown; message?: unknown };
     throw new ServiceRefusedError(
       res.status,
@@ -102,6 +128,17 @@ export class GatewayClient {
 
   async result(result: JobResult): Promise<void> {
     await this.call('/api/agent/result', result, CALL_TIMEOUT_MS);
+  }
+
+  /** "About to write, from this version": answered only while this agent holds the job's lease, which it renews. */
+  async writeStart(start: WriteStart): Promise<WriteStartAnswer> {
+    const { status, json } = await this.call('/api/agent/write-start', start, CALL_TIMEOUT_MS);
+    const parsed = WriteStartAnswerSchema.safeParse(json);
+    // Anything but the version asked for, for this job, is no promise to write on.
+    if (!parsed.success || parsed.data.jobId !== start.jobId || parsed.data.passwordVersion !== start.passwordVersion) {
+      throw new ServiceRefusedError(status, 'AGENT_WRITE_START_INVALID', 'The service answered the write start with something unexpected.');
+    }
+    return parsed.data;
   }
 
   async release(jobId: string): Promise<void> {

@@ -1,17 +1,20 @@
 // One leased job, from signed token to typed result: verify against the
 // pinned service key, refuse a job this agent already finished, open the
-// sealed password, check scope, apply once,
-// and describe the outcome in words safe to show the user. The password
-// lives only in local variables here and is never logged or reported.
+// sealed password, check scope, apply once (password-write.ts: across
+// restarts and agents), and describe the outcome in words safe to show the
+// user. The password lives only in local variables here and is never logged
+// or reported.
+import { performance } from 'node:perf_hooks';
 import type { CryptoKey } from 'jose';
 import type { Logger } from 'pino';
-import type { AboutToWrite, Directory, Target } from '../directory';
+import type { Directory, Target } from '../directory';
 import { AgentError } from '../errors';
 import {
   isDnInScope,
   isProtocolError,
   JOB_REFUSAL_CODES,
   openSealedPassword,
+  preciseEpochMs,
   verifyJob,
   type InspectReport,
   type JobPayload,
@@ -21,7 +24,9 @@ import {
   type SigningPublicJwk,
 } from '../protocol';
 import type { EnrollmentState } from './agent-state';
+import type { GatewayClient } from './gateway-client';
 import type { Journal } from './journal';
+import { OUT_OF_SCOPE, Refusal, writePasswordOnce, type WriteTimings } from './password-write';
 
 /** Test-only fault injection (RESETDESK_AGENT_FAULT); see agent/README.md. */
 export type AgentFault = 'crash-after-apply' | undefined;
@@ -32,18 +37,23 @@ export interface JobRunnerOptions {
   encryptionKey: CryptoKey;
   managedOus: readonly string[];
   journal: Journal;
+  /** Where write starts are announced (the service). */
+  service: Pick<GatewayClient, 'writeStart'>;
   logger: Logger;
   now?: () => Date;
   fault?: AgentFault;
+  /** How long a password write whose answer was lost is settled before it is reported unknown (default 2 minutes). */
+  settleMs?: number;
 }
 
-export type JobOutcome = { result: JobResult } | { release: true };
+/**
+ * What the daemon does next: report a result; hand the lease back (nothing
+ * was written); or drop the job (its lease is gone and another agent holds
+ * it, so there is nothing to report).
+ */
+export type JobOutcome = { result: JobResult } | { release: true } | { dropped: true };
 
-class Refusal extends Error {
-  constructor(readonly code: ResultCode, message: string) {
-    super(message);
-  }
-}
+export const DEFAULT_SETTLE_MS = 120_000;
 
 const UNAVAILABLE = 'The on-premises directory cannot be reached right now. Nothing was changed; please try again later.';
 
@@ -104,6 +114,8 @@ export class JobRunner {
    */
   async run(leased: LeasedJob, mayApply: () => boolean): Promise<JobOutcome> {
     const log = this.o.logger.child({ jobId: leased.jobId });
+    const started = performance.now();
+    const startedAt = preciseEpochMs();
     const fail = (err: unknown): JobOutcome => {
       const { code, message } = resultForError(err);
       const level = code === 'AGENT_INTERNAL_ERROR' ? 'error' : 'warn';
@@ -134,13 +146,14 @@ export class JobRunner {
       if (job.kind === 'inspect') return this.ok(job, 'The account status was read.', await this.inspect(target));
 
       const secrets = await this.openSecrets(job);
+      const verifyOpenMs = Math.round((performance.now() - started) * 100) / 100;
       const approvedPrivileged = job.options.approvedPrivileged === true;
-      // The directory reads the account, checks scope and protection and
-      // prechecks the password; then, right before its one modify, it asks
-      // here. Scope is checked again on the DN it read, the journal records
-      // the job, and a shutting-down agent writes nothing and hands the job back.
+      // The directory reads the account, checks scope and protection (and,
+      // for a password, prechecks it); then, right before its one modify, it
+      // asks here. Scope is checked again on the DN it read, and a
+      // shutting-down agent writes nothing and hands the job back.
       const refuseOutOfScope = (dn: string): void => {
-        if (!isDnInScope(dn, this.o.managedOus)) throw new Refusal('AGENT_OUT_OF_SCOPE', 'This account is not managed by ResetDesk; please contact the helpdesk.');
+        if (!isDnInScope(dn, this.o.managedOus)) throw new Refusal('AGENT_OUT_OF_SCOPE', OUT_OF_SCOPE);
       };
       let released = false;
       const mayWrite = (): boolean => {
@@ -161,44 +174,16 @@ export class JobRunner {
         return this.ok(job, done.wasLocked ? 'The account was unlocked.' : 'The account was not locked; nothing needed to change.');
       }
 
-      const entry = this.o.journal.get(job.jobId);
-      if (entry) {
-        // This job was journaled before a restart: did its write happen?
-        const now = await this.o.directory.passwordVersion(target);
-        refuseOutOfScope(now.dn);
-        if (now.version === entry.version + 1) {
-          log.warn({ versionBefore: entry.version, versionNow: now.version }, 'job was already applied before a restart; reporting it without applying again');
-          return this.ok(job, 'The password was changed.');
-        }
+      const write = await writePasswordOnce(
+        { directory: this.o.directory, journal: this.o.journal, service: this.o.service, managedOus: this.o.managedOus, settleMs: this.o.settleMs ?? DEFAULT_SETTLE_MS },
+        { leased, job: job as JobPayload & { kind: 'reset' | 'change' }, target, password: secrets.password!, ...(secrets.currentPassword !== undefined ? { currentPassword: secrets.currentPassword } : {}), mayApply, log },
+      );
+      if ('release' in write || 'dropped' in write) return write;
+      if ('unknown' in write) {
+        return fail(new Refusal('AGENT_OUTCOME_UNKNOWN', 'The directory stopped answering while your new password was being saved, so ResetDesk cannot tell whether it took effect. Try signing in with it; if that does not work, start again or contact the helpdesk.'));
       }
-      const beforeWrite = async ({ dn, passwordVersion }: AboutToWrite): Promise<boolean> => {
-        refuseOutOfScope(dn);
-        if (passwordVersion === undefined) throw new Error('the directory did not read the password version');
-        if (entry) {
-          if (passwordVersion !== entry.version) {
-            throw new Refusal('AGENT_ALREADY_APPLIED', 'The password was changed again since this request was made; it was not applied a second time.');
-          }
-        } else {
-          await this.o.journal.recordApplying(job.jobId, passwordVersion, dn);
-        }
-        return mayWrite();
-      };
-
-      if (job.kind === 'reset') {
-        await this.o.directory.reset(target, secrets.password!, {
-          approvedPrivileged,
-          beforeWrite,
-          ...(job.options.mustChangeAtNextLogon !== undefined ? { mustChangeAtNextLogon: job.options.mustChangeAtNextLogon } : {}),
-          ...(job.options.enforceHistory !== undefined ? { enforceHistory: job.options.enforceHistory } : {}),
-          // A person who proved who they are and set a new password expects to sign in with it.
-          unlock: true,
-        });
-      } else {
-        await this.o.directory.change(target, secrets.currentPassword!, secrets.password!, { approvedPrivileged, beforeWrite });
-      }
-      if (released) return { release: true };
-      this.afterApply();
-      return this.ok(job, job.options.mustChangeAtNextLogon ? 'The password was reset; it must be changed at the next sign-in.' : 'The password was changed.');
+      if (write.done === 'written') this.afterApply();
+      return this.ok(job, job.options.mustChangeAtNextLogon ? 'The password was reset; it must be changed at the next sign-in.' : 'The password was changed.', undefined, { startedAt, verifyOpenMs, ...write.timings });
     } catch (err) {
       return fail(err);
     }
@@ -229,6 +214,7 @@ export class JobRunner {
       inScope: isDnInScope(info.dn, this.o.managedOus),
       policy: { minLength: info.policy.minLength, complexity: info.policy.complexity, historyLength: info.policy.historyLength },
       privilegedBecause: info.privilegedBecause,
+      privilegeGroups: info.privilegeReasons,
       passwordExpired: s.passwordExpired,
       passwordLastSetAt: s.passwordLastSetAt?.toISOString() ?? null,
       historyEnforcedOnReset: info.historyEnforcedOnReset,
@@ -242,8 +228,8 @@ export class JobRunner {
     }
   }
 
-  private ok(job: JobPayload, message: string, inspect?: InspectReport): JobOutcome {
-    this.o.logger.info({ jobId: job.jobId, kind: job.kind }, 'job succeeded');
+  private ok(job: JobPayload, message: string, inspect?: InspectReport, timings?: WriteTimings & { verifyOpenMs: number; startedAt: number }): JobOutcome {
+    this.o.logger.info({ jobId: job.jobId, kind: job.kind, ...(timings ? { timings } : {}) }, 'job succeeded');
     return { result: { jobId: job.jobId, outcome: 'succeeded', code: 'OK', message, ...(inspect ? { inspect } : {}) } };
   }
 }

@@ -136,6 +136,18 @@ export interface DirectoryOptions {
   now?: () => Date;
   /** How long domain/PSO policy and configured protected-group lookups are reused (failures never are). */
   cacheMs?: number;
+  /**
+   * Bound connections kept for operations that run at once (default 1). A DC
+   * works through one connection's requests in turn, so an agent running
+   * several jobs at once gives each its own.
+   */
+  connections?: number;
+}
+
+/** One kept connection, and whether an operation is using it now. */
+interface Slot {
+  connecting: Promise<DirectoryConnection> | undefined;
+  busy: boolean;
 }
 
 export type DirectoryConfig = Pick<
@@ -198,7 +210,8 @@ export class Directory {
   private readonly log: Logger | undefined;
   private readonly now: () => Date;
   private readonly cacheMs: number;
-  private connecting: Promise<DirectoryConnection> | undefined;
+  private readonly slots: Slot[];
+  private readonly waitingForSlot: Array<() => void> = [];
   private rootDseCache = new Map<string, RootDse>();
   private domainPolicy: Cached<DomainPolicy> | undefined;
   private psoCache = new Map<string, Cached<DomainPolicy | null>>();
@@ -209,6 +222,7 @@ export class Directory {
     this.log = options.logger;
     this.now = options.now ?? (() => new Date());
     this.cacheMs = options.cacheMs ?? 5 * 60_000;
+    this.slots = Array.from({ length: Math.max(1, options.connections ?? 1) }, () => ({ connecting: undefined, busy: false }));
   }
 
   /** Finds the account or throws UserNotFoundError. Searches the whole base DN so out-of-scope accounts are recognised as such. */
@@ -393,36 +407,64 @@ export class Directory {
   }
 
   async close(): Promise<void> {
-    const pending = this.connecting;
-    this.connecting = undefined;
-    if (!pending) return;
-    const conn = await pending.catch(() => undefined);
-    await conn?.client.unbind().catch(() => undefined);
+    for (const slot of this.slots) {
+      const pending = slot.connecting;
+      slot.connecting = undefined;
+      if (!pending) continue;
+      const conn = await pending.catch(() => undefined);
+      await conn?.client.unbind().catch(() => undefined);
+    }
   }
 
   // ---- internals ----
 
-  private async session(): Promise<DirectoryConnection> {
-    if (this.connecting) {
-      const conn = await this.connecting.catch(() => undefined);
+  /** A connection no other operation is using, waiting for one if all are busy. */
+  private async acquire(): Promise<Slot> {
+    for (;;) {
+      const free = this.slots.find((s) => !s.busy);
+      if (free) {
+        free.busy = true;
+        return free;
+      }
+      await new Promise<void>((resolve) => this.waitingForSlot.push(resolve));
+    }
+  }
+
+  private release(slot: Slot): void {
+    slot.busy = false;
+    this.waitingForSlot.shift()?.();
+  }
+
+  private async session(slot: Slot): Promise<DirectoryConnection> {
+    if (slot.connecting) {
+      const conn = await slot.connecting.catch(() => undefined);
       if (conn && conn.client.isConnected && conn.client.isBound) return conn;
       if (conn) await conn.client.unbind().catch(() => undefined);
-      this.connecting = undefined;
+      slot.connecting = undefined;
     }
     const attempt = connectDirectory(this.config, this.log);
-    this.connecting = attempt;
+    slot.connecting = attempt;
     try {
       return await attempt;
     } catch (err) {
-      if (this.connecting === attempt) this.connecting = undefined;
+      if (slot.connecting === attempt) slot.connecting = undefined;
       throw err;
     }
   }
 
   private async run<T>(op: string, context: LdapContext, fn: (conn: DirectoryConnection) => Promise<T>): Promise<T> {
+    const slot = await this.acquire();
+    try {
+      return await this.runOn(slot, op, context, fn);
+    } finally {
+      this.release(slot);
+    }
+  }
+
+  private async runOn<T>(slot: Slot, op: string, context: LdapContext, fn: (conn: DirectoryConnection) => Promise<T>): Promise<T> {
     let conn: DirectoryConnection | undefined;
     try {
-      conn = await this.session();
+      conn = await this.session(slot);
       return await fn(conn);
     } catch (err) {
       if (err instanceof BeforeWriteFailure) throw err.original;

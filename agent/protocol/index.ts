@@ -11,6 +11,7 @@ export * from './agent-keys';
 export * from './enrollment';
 export * from './lease-token';
 export * from './sealed-password';
+export * from './write-start';
 export * from './job';
 export * from './verify-job';
 export * from './result';

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { KeyIdSchema, ProtocolIdSchema } from './ids';
 import { MAX_JOB_LIFETIME_SECONDS } from './protocol-constants';
 import { SealedPasswordSchema } from './sealed-password';
+import { EarlierWriteSchema } from './write-start';
 
 export const JOB_KINDS = ['reset', 'unlock', 'change', 'inspect'] as const;
 export type JobKind = (typeof JOB_KINDS)[number];
@@ -102,6 +103,12 @@ export const LeasedJobSchema = z.strictObject({
   leaseId: ProtocolIdSchema,
   leaseExpiresAt: z.iso.datetime({ offset: true }),
   jws: z.string().min(1).max(65536),
+  /**
+   * Present when an earlier lease of this job announced a password write
+   * (see write-start.ts): the version it started from. Only such jobs carry
+   * it, so an agent from before it existed still takes every other job.
+   */
+  earlierWrite: EarlierWriteSchema.optional(),
 });
 export type LeasedJob = z.infer<typeof LeasedJobSchema>;
 

@@ -19,6 +19,9 @@ export const RESULT_CODES = [
   'AGENT_NOT_PERMITTED',
   'AGENT_WRONG_CURRENT_PASSWORD',
   'AGENT_ALREADY_APPLIED',
+  // The directory stopped answering after the modify was sent, and did not
+  // answer again in time to tell whether it took effect.
+  'AGENT_OUTCOME_UNKNOWN',
   'AGENT_INTERNAL_ERROR',
   ...JOB_REFUSAL_CODES,
 ] as const;
@@ -62,6 +65,12 @@ export const InspectReportSchema = z
      * "primary group is Domain Admins"); empty exactly when not privileged.
      */
     privilegedBecause: z.array(PrivilegeReasonSchema).max(MAX_PRIVILEGE_REASONS).optional(),
+    /**
+     * The same facts as short names: each protected group the account is in
+     * (its English name for the built-in ones: "Domain Admins"), "adminCount",
+     * or the protected account it is. The service decides tier-0 rules on these.
+     */
+    privilegeGroups: z.array(z.string().trim().min(1).max(64)).max(MAX_PRIVILEGE_REASONS).optional(),
     /** AD holds the password expired: its maximum age passed, or a change at next sign-in is required. */
     passwordExpired: z.boolean().optional(),
     /** When the password was last set (pwdLastSet); null when never, or when a change at next sign-in is required. */

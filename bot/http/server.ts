@@ -117,3 +117,20 @@ export function listen(server: Server, port: number, host?: string): Promise<{ p
     });
   });
 }
+
+/**
+ * Lets requests in flight finish, then drops any connection that still holds
+ * the listener open (a keep-alive client, a long-poll that came in late):
+ * without that a graceful stop can wait for ever.
+ */
+export async function closeListener(server: Server, graceMs = 5_000): Promise<void> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.server.closeIdleConnections();
+  const timer = setTimeout(() => server.server.closeAllConnections(), graceMs);
+  timer.unref();
+  try {
+    await closed;
+  } finally {
+    clearTimeout(timer);
+  }
+}

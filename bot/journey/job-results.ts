@@ -8,20 +8,28 @@ import { view, type View } from './views';
 import type { JobFinished, JourneyDeps } from './journey-deps';
 import { updateRequesterCard } from './requester-card';
 import { giveUseBack, usageSubjectsOf } from './usage-guard';
+import { finishForHelpdesk } from './helpdesk-results';
 import { commitTransition, toDomain } from './request-records';
+import type { ResetRequest as StoredRequest } from '../store';
 
 /** A writeback job ended: move the request and update the person's card in place. */
 export async function finishJob(deps: JourneyDeps, event: JobFinished): Promise<void> {
   const store = deps.store;
   if (!event.job.requestId) return;
   let row = await store.getRequest(event.job.requestId);
-  if (!row || isTerminal(row.state)) return;
+  if (!row) return;
+  if (isTerminal(row.state)) {
+    await retellFinished(deps, row, event);
+    return;
+  }
   const now = deps.now();
   // A change counted as a guess at the current password; only AD saying it was wrong keeps it counted.
   if (row.kind === 'change' && event.code !== 'AGENT_WRONG_CURRENT_PASSWORD') await giveUseBack(deps, 'change_failure', usageSubjectsOf(toDomain(row)));
+  // A job that did not set the password leaves nothing to deliver: its sealed copy goes with it.
+  const wipe = row.sealedDelivery ? { patch: { sealedDelivery: null } } : {};
   if (event.outcome === 'expired') {
     if (row.state !== 'queued') return;
-    await commitTransition(store, row, applyEvent(toDomain(row), { type: 'jobExpired' }, now));
+    await commitTransition(store, row, applyEvent(toDomain(row), { type: 'jobExpired' }, now), wipe);
     await updateRequesterCard(deps, row, null, view('requestExpired', { startAgain: startAgain() }));
     return;
   }
@@ -32,30 +40,52 @@ export async function finishJob(deps: JourneyDeps, event: JobFinished): Promise<
   if (row.state !== 'applying') return;
   const request = toDomain(row);
   if (event.outcome === 'failed') {
-    await commitTransition(store, row, applyEvent(request, { type: 'failed', code: event.code, message: event.message, agentId }, now));
+    await commitTransition(store, row, applyEvent(request, { type: 'failed', code: event.code, message: event.message, agentId }, now), wipe);
     deps.metrics.requestTransitions.inc({ kind: row.kind, state: 'failed' });
     await updateRequesterCard(deps, row, null, view('failure', { reason: event.message, nextStep: nextStepFor(event.code), startAgain: startAgain() }));
     return;
   }
-  await commitTransition(store, row, applyEvent(request, { type: 'succeeded', agentId }, now));
+  const done = await commitTransition(store, row, applyEvent(request, { type: 'succeeded', agentId }, now));
   deps.metrics.requestTransitions.inc({ kind: row.kind, state: 'succeeded' });
-  let next: View;
-  if (row.kind === 'status') {
+  if (request.requestedBy) {
+    await finishForHelpdesk(deps, done.row);
+    return;
+  }
+  const revoked = row.kind === 'reset' || row.kind === 'change' ? await afterPasswordChanged(deps, request) : false;
+  await updateRequesterCard(deps, row, null, successView(request, event, revoked, now));
+}
+
+function successView(request: DomainRequest, event: JobFinished, signedOutEverywhere: boolean, now: Date): View {
+  if (request.kind === 'status') {
     const r = event.inspect;
-    next = view('status', {
+    return view('status', {
       accountName: request.subject.samAccountName,
       status: r
         ? { state: 'known', locked: r.locked, disabled: r.disabled, passwordExpired: r.passwordExpired ?? false, passwordExpiresAt: r.passwordExpiresAt ? new Date(r.passwordExpiresAt) : null }
         : { state: 'pending' },
       checkedAt: now,
     });
-  } else if (row.kind === 'unlock') {
-    next = view('accountUnlocked');
-  } else {
-    const revoked = await afterPasswordChanged(deps, request);
-    next = view('passwordChanged', { signedOutEverywhere: revoked });
   }
-  await updateRequesterCard(deps, row, null, next);
+  if (request.kind === 'unlock') return view('accountUnlocked');
+  return view('passwordChanged', { signedOutEverywhere });
+}
+
+/**
+ * The same result delivered again: the replica that moved the request to its
+ * end died before the person's card went out (its delivery claim went stale).
+ * The card is told again from what was stored; the follow-ups (sign-out, the
+ * mail, the helpdesk's notices) are not repeated, since they may have run.
+ */
+async function retellFinished(deps: JourneyDeps, row: StoredRequest, event: JobFinished): Promise<void> {
+  if (row.requestedBy) return;
+  const request = toDomain(row);
+  if (row.state === 'succeeded' && event.outcome === 'succeeded') {
+    await updateRequesterCard(deps, row, null, successView(request, event, false, row.updatedAt));
+  } else if (row.state === 'failed' && event.outcome === 'failed') {
+    await updateRequesterCard(deps, row, null, view('failure', { reason: event.message, nextStep: nextStepFor(event.code), startAgain: startAgain() }));
+  } else if (row.state === 'expired' && event.outcome === 'expired') {
+    await updateRequesterCard(deps, row, null, view('requestExpired', { startAgain: startAgain() }));
+  }
 }
 
 /** Optional follow-ups; a failure here is logged and never undoes the reset. */

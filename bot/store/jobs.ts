@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { ResetDeskError } from '../errors';
-import { appendAuditInTx, validateAudit } from './audit-log';
+import { appendAuditInTx, auditQueueFor, validateAudit } from './audit-log';
 import { JOB_FINISHED_CHANNEL, JOB_QUEUED_CHANNEL, type StoreContext } from './context';
 import type { Queryable } from './engine';
 import { iso, jsonParam, toJob } from './rows';
-import type { AuditEntryInput, JobCompletion, NewJob, WritebackJob } from './types';
-import { deliveryClaimSchema, jobCompletionSchema, leaseSchema, newJobSchema, isUuid, parseInput } from './validation';
+import type { AuditEntryInput, JobCompletion, NewJob, WriteStartInput, WritebackJob } from './types';
+import { deliveryClaimSchema, jobCompletionSchema, leaseSchema, newJobSchema, isUuid, parseInput, writeStartSchema } from './validation';
 
 // The writeback queue. Rules live in SQL so that several bot replicas sharing
 // one PostgreSQL stay correct: SKIP LOCKED hands each job to one leaser, the
@@ -86,10 +86,12 @@ function jobNotFound(jobId: string): ResetDeskError {
 }
 
 /**
- * Records the agent's result and wipes the sealed payload. Only the current
- * lease owner may complete, even after its lease lapsed as long as nobody
- * re-leased the job: the change did happen. A repeated report from the same
- * agent (it retried after a lost response) returns the stored outcome.
+ * Records the agent's result and wipes the sealed payload. Only the agent
+ * that last leased the job may complete it, even after its lease lapsed and
+ * the job went back to the queue, as long as nobody leased it again: the
+ * change did happen, and a report retried through a database restart must
+ * still count. A repeated report from the same agent (it retried after a
+ * lost response) returns the stored outcome.
  */
 export async function completeJob(
   ctx: StoreContext, jobId: string, agentId: string, completion: JobCompletion, audit?: AuditEntryInput,
@@ -103,7 +105,7 @@ export async function completeJob(
       `UPDATE writeback_jobs
           SET state = $3, result = $4::jsonb, signed_job = NULL, finished_at = $5::timestamptz, lease_expires_at = NULL,
               inspect_report = $6::jsonb
-        WHERE id = $1 AND state = 'leased' AND lease_owner = $2
+        WHERE id = $1 AND state IN ('leased','queued') AND lease_owner = $2
         RETURNING *`,
       [jobId, agentId, c.outcome, jsonParam(c.result), iso(now), jsonParam(c.inspectReport ?? null)],
     );
@@ -117,6 +119,57 @@ export async function completeJob(
     if (entry) await appendAuditInTx(tx, { ...entry, requestId: entry.requestId ?? done.requestId }, now);
     return done;
   });
+}
+
+/**
+ * An agent is about to write the job's password, starting from
+ * `passwordVersion`. Recorded only for the live lease of this very attempt
+ * (a lease that lapsed, even if nobody took the job yet, may no longer start
+ * a write: the agent that took over may already be deciding from the version),
+ * and only if no other version was recorded before; the lease is renewed so
+ * the write finishes inside it. One statement, audited in it.
+ */
+export async function recordWriteStart(ctx: StoreContext, input: WriteStartInput): Promise<WritebackJob> {
+  const w = parseInput(writeStartSchema, input, 'write start');
+  const now = ctx.now();
+  const params: unknown[] = [w.jobId, w.agentId, w.attempt, w.passwordVersion, iso(now), iso(new Date(now.getTime() + w.renewLeaseMs))];
+  const started = `started AS (
+    UPDATE writeback_jobs
+       SET write_from_version = COALESCE(write_from_version, $4),
+           write_started_at = COALESCE(write_started_at, $5::timestamptz),
+           write_started_by = $2,
+           lease_expires_at = GREATEST(lease_expires_at, $6::timestamptz)
+     WHERE id = $1 AND state = 'leased' AND lease_owner = $2 AND attempts = $3 AND lease_expires_at > $5::timestamptz
+       AND (write_from_version IS NULL OR write_from_version = $4)
+     RETURNING *)`;
+  const entry = { actor: { kind: 'agent' as const, id: w.agentId }, action: 'writeback.write_started', details: { jobId: w.jobId, attempt: w.attempt, passwordVersion: w.passwordVersion } };
+  let row: Record<string, unknown> | undefined;
+  if (ctx.sealer) {
+    // The hot path of every password write: one round trip, its audit entry chained just after.
+    const queued = auditQueueFor(entry, now, params.length + 1, 'started');
+    row = (await ctx.db.query(`WITH ${started}, ${queued.cte} SELECT started.* FROM started, audit_queued`, [...params, ...queued.params]))[0];
+    if (row) ctx.sealer.sealSoon();
+  } else {
+    row = await ctx.db.transaction(async (tx) => {
+      const updated = (await tx.query(`WITH ${started} SELECT * FROM started`, params))[0];
+      if (updated) await appendAuditInTx(tx, { ...entry, requestId: strOrNullOf(updated.request_id) }, now);
+      return updated;
+    });
+  }
+  if (row) return toJob(row);
+  const current = await getJob(ctx.db, w.jobId);
+  if (!current) throw jobNotFound(w.jobId);
+  const holds = current.state === 'leased' && current.leaseOwner === w.agentId && current.attempts === w.attempt && current.leaseExpiresAt! > now;
+  if (holds && current.writeFromVersion !== null && current.writeFromVersion !== w.passwordVersion) {
+    throw new ResetDeskError('STORE_WRITE_VERSION_CONFLICT', 'A write of this job was already started from another password version.', {
+      jobId: w.jobId, recordedVersion: current.writeFromVersion ?? -1, askedVersion: w.passwordVersion,
+    });
+  }
+  throw leaseNotHeld(w.jobId);
+}
+
+function strOrNullOf(v: unknown): string | null {
+  return v === null || v === undefined ? null : String(v);
 }
 
 /** The agent gives the job back unfinished (graceful shutdown): it is queued again at once. */
@@ -154,11 +207,15 @@ export async function expireJobs(ctx: StoreContext, now: Date): Promise<Writebac
   return rows.map(toJob);
 }
 
-/** Puts jobs whose lease lapsed (the agent died) back in the queue and wakes waiting leasers. */
+/**
+ * Puts jobs whose lease lapsed (the agent died, or cannot reach us) back in
+ * the queue and wakes waiting leasers. The last owner is kept until someone
+ * leases the job again, so its report, if it comes after all, still counts.
+ */
 export async function requeueLapsedLeases(ctx: StoreContext, now: Date): Promise<WritebackJob[]> {
   return ctx.db.transaction(async (tx) => {
     const rows = await tx.query(
-      `UPDATE writeback_jobs SET state = 'queued', lease_owner = NULL, lease_expires_at = NULL
+      `UPDATE writeback_jobs SET state = 'queued', lease_expires_at = NULL
         WHERE state = 'leased' AND lease_expires_at <= $1::timestamptz AND expires_at > $1::timestamptz
         RETURNING *`,
       [iso(now)],

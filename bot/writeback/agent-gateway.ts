@@ -10,9 +10,13 @@ import {
   isProtocolError,
   jwkThumbprint,
   JobResultSchema,
+  preciseEpochMs,
   ProtocolIdSchema,
+  WriteStartSchema,
+  writeWindowMs,
   type EnrollmentResponse,
   type LeaseResponse,
+  type WriteStartAnswer,
 } from '../../agent/protocol';
 import { isResetDeskError } from '../errors';
 import type { RouteGroup } from '../http/server';
@@ -98,8 +102,20 @@ const STORE_STATUS: Record<string, number> = {
   ENROLL_CODE_EXPIRED: 403,
   STORE_NOT_FOUND: 404,
   STORE_LEASE_NOT_HELD: 409,
+  STORE_WRITE_VERSION_CONFLICT: 409,
   STORE_INVALID_INPUT: 400,
 };
+
+/** A lease is named by its job and attempt: the same job leased again is another lease. */
+function leaseIdOf(job: WritebackJob): string {
+  return `${job.id}.${job.attempts}`;
+}
+
+function attemptOf(jobId: string, leaseId: string): number | undefined {
+  if (!leaseId.startsWith(`${jobId}.`)) return undefined;
+  const attempt = Number(leaseId.slice(jobId.length + 1));
+  return Number.isInteger(attempt) && attempt > 0 ? attempt : undefined;
+}
 
 export function createAgentGateway(o: AgentGatewayOptions): AgentGateway {
   const { store, logger } = o;
@@ -187,16 +203,26 @@ export function createAgentGateway(o: AgentGatewayOptions): AgentGateway {
   }
 
   function toLeased(job: WritebackJob): LeaseResponse {
-    return { job: { jobId: job.id, leaseId: `${job.id}.${job.attempts}`, leaseExpiresAt: job.leaseExpiresAt!.toISOString(), jws: job.signedJob! } };
+    return {
+      job: {
+        jobId: job.id,
+        leaseId: leaseIdOf(job),
+        leaseExpiresAt: job.leaseExpiresAt!.toISOString(),
+        jws: job.signedJob!,
+        ...(job.writeFromVersion != null ? { earlierWrite: { passwordVersion: job.writeFromVersion } } : {}),
+      },
+    };
   }
 
   /** Leases at once if a job is queued; otherwise waits for a wake-up (a job queued on any replica) or the deadline. */
   async function waitForJob(agentId: string, waitMs: number, gone: () => boolean): Promise<WritebackJob | null> {
+    if (closed) return null;
     await listenForJobs();
     const deadline = Date.now() + waitMs;
     for (;;) {
       // Taken before the lease attempt, so a job queued in between still wakes this wait.
       const woken = wake.next();
+      if (gone()) return null;
       const job = await store.leaseJob(agentId, leaseMs);
       if (job) return job;
       const remaining = deadline - Date.now();
@@ -233,6 +259,9 @@ export function createAgentGateway(o: AgentGatewayOptions): AgentGateway {
       }));
 
       server.post('/api/agent/lease', route('lease', async (req, res) => {
+        // Stopping: an agent told "no job" would ask again at once and keep the
+        // listener busy for ever; a 503 sends it to its back-off (and another replica).
+        if (closed) throw new GatewayError(503, 'SERVICE_STOPPING', 'The service is stopping; ask again shortly.');
         const { agentId, confirmed } = await authenticate(req);
         const body = parseBody(LeaseBodySchema, req);
         // Seen even while it waits for confirmation, so the admin can tell it is running.
@@ -246,16 +275,20 @@ export function createAgentGateway(o: AgentGatewayOptions): AgentGateway {
           wake.fire();
         };
         res.once('close', onClose);
+        // The agent may have hung up while we authenticated it (a restart does that),
+        // before the listener above existed: a job leased then would sit with nobody
+        // until its lease ran out.
+        const hungUp = (): boolean => gone || req.socket.destroyed || res.destroyed;
         const started = Date.now();
         try {
-          const job = await waitForJob(agentId, Math.min(body.waitMs ?? longPollMs, longPollMs), () => gone);
+          const job = await waitForJob(agentId, Math.min(body.waitMs ?? longPollMs, longPollMs), hungUp);
           leaseWait?.observe({ outcome: job ? 'job' : 'empty' }, (Date.now() - started) / 1000);
-          if (job && (gone || res.writableEnded)) {
+          if (job && (hungUp() || res.writableEnded)) {
             // The agent hung up while we leased for it: give the job straight back.
             await store.releaseLease(job.id, agentId).catch(() => undefined);
             return { status: 204, body: null };
           }
-          if (job) logger.info({ agentId, jobId: job.id, kind: job.kind, attempt: job.attempts }, 'job leased');
+          if (job) logger.info({ agentId, jobId: job.id, kind: job.kind, attempt: job.attempts, at: preciseEpochMs() }, 'job leased');
           return { status: 200, body: job ? toLeased(job) : ({ job: null } satisfies LeaseResponse) };
         } finally {
           res.removeListener('close', onClose);
@@ -272,8 +305,22 @@ export function createAgentGateway(o: AgentGatewayOptions): AgentGateway {
           { actor: { kind: 'agent', id: agentId }, action: `writeback.job_${result.outcome}`, details: { jobId: result.jobId, code: result.code } },
         );
         await touch(agentId);
-        logger.info({ agentId, jobId: done.id, kind: done.kind, outcome: done.state, code: result.code }, 'job result recorded');
+        logger.info({ agentId, jobId: done.id, kind: done.kind, outcome: done.state, code: result.code, at: preciseEpochMs() }, 'job result recorded');
         return { status: 200, body: { jobId: done.id, state: done.state } };
+      }));
+
+      // "About to write, from version N" (agent/protocol/write-start.ts): kept on
+      // the job for whichever agent leases it next; the lease is renewed so
+      // the write it announces cannot overlap another agent's.
+      server.post('/api/agent/write-start', route('write-start', async (req) => {
+        const { agentId } = await authenticate(req);
+        const body = parseBody(WriteStartSchema, req);
+        const attempt = attemptOf(body.jobId, body.leaseId);
+        if (attempt === undefined) throw new GatewayError(409, 'STORE_LEASE_NOT_HELD', 'This job is not leased to this agent.');
+        const job = await store.recordWriteStart({ jobId: body.jobId, agentId, attempt, passwordVersion: body.passwordVersion, renewLeaseMs: leaseMs });
+        logger.info({ agentId, jobId: job.id, attempt, passwordVersion: body.passwordVersion }, 'password write started');
+        const answer: WriteStartAnswer = { jobId: job.id, passwordVersion: job.writeFromVersion!, writeWithinMs: writeWindowMs(leaseMs) };
+        return { status: 200, body: answer };
       }));
 
       server.post('/api/agent/release', route('release', async (req) => {

@@ -9,7 +9,7 @@ import { createWritebackService, DEFAULT_AGENT_ALIVE_WITHIN_MS, DEFAULT_LEASE_MS
 export * from './writeback-service';
 export * from './agent-gateway';
 export * from './enrollment-codes';
-export { finishedEvent, EXPIRED_RESULT, type JobFinishedEvent, type JobFinishedListener } from './result-delivery';
+export { finishedEvent, EXPIRED_RESULT, UNCONFIRMED_RESULT, type JobFinishedEvent, type JobFinishedListener } from './result-delivery';
 
 export interface WritebackChannelOptions {
   store: Store;

@@ -1,4 +1,4 @@
-import { InspectReportSchema, type InspectReport } from '../../agent/protocol';
+import { InspectReportSchema, preciseEpochMs, type InspectReport } from '../../agent/protocol';
 import type { Logger } from '../log';
 import type { BotMetrics } from '../metrics';
 import type { Store, WritebackJob } from '../store';
@@ -18,9 +18,20 @@ export const EXPIRED_RESULT = {
   message: 'The on-premises directory did not pick up the request in time. Nothing was changed; please try again.',
 } as const;
 
+/**
+ * A job that expired after an agent announced its write cannot be called
+ * "nothing was changed": the write may have happened before the agent
+ * vanished. The person is told that, as a failure they can act on.
+ */
+export const UNCONFIRMED_RESULT = {
+  code: 'WRITEBACK_UNCONFIRMED',
+  message: 'ResetDesk could not confirm whether your new password took effect. Try signing in with it; if that does not work, start again or contact the helpdesk.',
+} as const;
+
 /** What listeners hear about a finished job row. */
 export function finishedEvent(job: WritebackJob): JobFinishedEvent | null {
   if (job.state !== 'succeeded' && job.state !== 'failed' && job.state !== 'expired') return null;
+  if (job.state === 'expired' && job.writeFromVersion != null) return { job, outcome: 'failed', ...UNCONFIRMED_RESULT };
   const result = job.state === 'expired' ? EXPIRED_RESULT : (job.result ?? { code: 'AGENT_INTERNAL_ERROR', message: 'The agent reported no result.' });
   const event: JobFinishedEvent = { job, outcome: job.state, code: result.code, message: result.message };
   const report = job.inspectReport ? InspectReportSchema.safeParse(job.inspectReport) : undefined;
@@ -97,7 +108,7 @@ export class ResultDelivery {
     try {
       await this.o.store.markJobDelivered(jobId);
       this.o.metrics?.writebackJobs.inc({ kind: job.kind, outcome: event.outcome });
-      log.info({ kind: job.kind, outcome: event.outcome, code: event.code }, 'writeback: job finished');
+      log.info({ kind: job.kind, outcome: event.outcome, code: event.code, at: preciseEpochMs() }, 'writeback: job finished');
     } catch (err) {
       log.warn({ err: { code: codeOf(err) } }, 'writeback: could not mark a result delivered; it may be delivered again');
     }

@@ -1,7 +1,7 @@
 // The writeback channel as the rest of the bot sees it: prepare a signed and
 // sealed job, learn whether any agent is alive, ask an agent about an account,
 // and hear (on this replica) whenever any replica finishes a job.
-import type { InspectReport } from '../../agent/protocol';
+import { preciseEpochMs, type InspectReport } from '../../agent/protocol';
 import { ResetDeskError } from '../errors';
 import type { Logger } from '../log';
 import type { BotMetrics } from '../metrics';
@@ -111,8 +111,12 @@ export function createWritebackService(o: WritebackServiceOptions): WritebackSer
   }
 
   async function prepare(input: Omit<PrepareJobInput, 'requestId'> & { requestId: string | null }, queueMs = queueTtlMs): Promise<NewJob & { id: string }> {
+    const startedAt = preciseEpochMs();
     const agents = trustedAgentsSeenSince(await store.listAgents(), now().getTime() - sealWithinMs);
-    return buildSignedJob(input, { agents, signingKey: o.signingKey, audience: o.audience, now, queueTtlMs: queueMs, leaseMs });
+    const job = await buildSignedJob(input, { agents, signingKey: o.signingKey, audience: o.audience, now, queueTtlMs: queueMs, leaseMs });
+    // Where a reset's time goes (bench/writeback-latency.ts reads it): one line per job.
+    logger.info({ jobId: job.id, kind: job.kind, recipients: agents.length, startedAt, sealSignMs: Math.round((preciseEpochMs() - startedAt) * 1000) / 1000 }, 'writeback: job prepared');
+    return job;
   }
 
   async function enqueue(prepared: NewJob): Promise<WritebackJob> {

@@ -26,12 +26,13 @@ export function agentConfigFor(dir: TestDirectory, account: Pick<TestAccount, 'u
     enforceHistoryOnReset: false,
     connectTimeoutMs: 3_000,
     operationTimeoutMs: 15_000,
+    concurrency: 1,
     ...overrides,
   };
 }
 
 /** Writes a config file (and the password file beside it) the way an admin would; returns its path. */
-export async function writeAgentConfigFile(dir: TestDirectory, account: Pick<TestAccount, 'userPrincipalName' | 'password'>, extra: Record<string, unknown> = {}): Promise<string> {
+export async function writeAgentConfigFile(dir: Pick<TestDirectory, 'ca' | 'url' | 'dc' | 'staffOu'>, account: Pick<TestAccount, 'userPrincipalName' | 'password'>, extra: Record<string, unknown> = {}): Promise<string> {
   const folder = await mkdtemp(join(tmpdir(), 'resetdesk-agent-cfg-'));
   await writeFile(join(folder, 'ca.pem'), dir.ca);
   await writeFile(join(folder, 'bind-password'), `${account.password}\n`, { mode: 0o600 });

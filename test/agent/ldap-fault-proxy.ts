@@ -4,7 +4,9 @@
 // the rule the test set: pass it on, pass it on without some attributes (as
 // AD leaves out what the account may not read), answer it with an LDAP
 // error, or cut the connection. Everything else goes to the real DC, so the agent under
-// test runs its real code against real AD answers up to the fault.
+// test runs its real code against real AD answers up to the fault. It can also
+// let a modify reach the DC and lose its answer (the DC applied it; the agent
+// never hears), then stay down, refusing connections, until told otherwise.
 import { connect as tlsConnect, createServer, type Server, type TLSSocket } from 'node:tls';
 import { BerReader, BerWriter, PresenceFilter, SearchRequest } from 'ldapts';
 import { localhostCertificate } from '../support/self-signed';
@@ -24,6 +26,9 @@ export type FaultAction = 'pass' | 'cut' | { resultCode: number } | { withoutAtt
 
 export type FaultRule = (search: SeenSearch) => FaultAction;
 
+/** What the proxy does with a modify: pass it on, or pass it on, wait for the DC's answer, drop it and go down. */
+export type ModifyFault = 'pass' | 'lose-answer-then-down' | 'hold';
+
 export interface LdapFaultProxy {
   /** ldaps:// URL of the proxy. */
   url: string;
@@ -34,11 +39,35 @@ export interface LdapFaultProxy {
   fault(rule: FaultRule | undefined): void;
   /** Searches the rule faulted, in order. */
   faulted: SeenSearch[];
+  /** Sets what happens to the next modifies. */
+  faultModify(fault: ModifyFault): void;
+  /** Resolves when the proxy went down after losing a modify's answer. */
+  wentDown(): Promise<void>;
+  /** Cuts every connection and refuses new ones: as if the DC were unreachable. */
+  down(): Promise<void>;
+  /** Accepts connections again. */
+  up(): Promise<void>;
+  /** Modifies that reached the DC through the proxy. */
+  modifies: number;
+  /** Resolves when a modify is being held (fault 'hold'). */
+  modifyHeld(): Promise<void>;
+  /** Sends held modifies on to the DC and passes the next ones. */
+  releaseModifies(): void;
   close(): Promise<void>;
 }
 
 const SEARCH_REQUEST = 0x63;
 const SEARCH_RESULT_DONE = 0x65;
+const MODIFY_REQUEST = 0x66;
+const MODIFY_RESPONSE = 0x67;
+
+/** The message id and protocol-operation tag of one whole LDAP message. */
+function headOf(message: Buffer): { messageId: number; tag: number } {
+  const reader = new BerReader(message);
+  reader.readSequence();
+  const messageId = reader.readInt() ?? 0;
+  return { messageId, tag: message[reader.offset] ?? 0 };
+}
 
 /** Header and content length of the BER element at `at`; undefined while it is incomplete. */
 function element(buffer: Buffer, at: number): { header: number; length: number } | undefined {
@@ -136,13 +165,28 @@ function onMessages(socket: TLSSocket, handle: (message: Buffer) => void, onBrok
 export async function startLdapFaultProxy(dir: TestDirectory): Promise<LdapFaultProxy> {
   const cert = await localhostCertificate();
   let rule: FaultRule | undefined;
+  let modifyFault: ModifyFault = 'pass';
   const faulted: SeenSearch[] = [];
   const open = new Set<TLSSocket>();
+  let listening = false;
+  let modifies = 0;
+  let onDown: (() => void) | undefined;
+  let downed = new Promise<void>((r) => (onDown = r));
+  let heldModifies: Array<() => void> = [];
+  let onHeld: (() => void) | undefined;
+  let firstHeld = new Promise<void>((r) => (onHeld = r));
 
-  const server: Server = createServer({ cert: cert.certPem, key: cert.keyPem }, (client) => {
+  const cutAll = (): void => {
+    for (const s of open) s.destroy();
+    open.clear();
+  };
+
+  const onConnection = (client: TLSSocket): void => {
     const upstream = tlsConnect({ host: dir.dc.host, port: 636, ca: [dir.ca], servername: dir.dc.servername });
     open.add(client);
     open.add(upstream);
+    // Modifies whose answer is to be lost, by message id.
+    const losing = new Set<number>();
     const cut = (): void => {
       client.destroy();
       upstream.destroy();
@@ -154,9 +198,31 @@ export async function startLdapFaultProxy(dir: TestDirectory): Promise<LdapFault
         cut();
       });
     }
-    onMessages(upstream, (m) => client.write(m), cut);
+    onMessages(upstream, (m) => {
+      const { messageId, tag } = headOf(m);
+      if (tag === MODIFY_RESPONSE && losing.has(messageId)) {
+        // The DC has applied (or refused) it; the agent will never know which.
+        void proxy.down().then(() => onDown?.());
+        return;
+      }
+      client.write(m);
+    }, cut);
     onMessages(client, (m) => {
       const { messageId, search, rewrite } = readRequest(m);
+      if (!search && headOf(m).tag === MODIFY_REQUEST) {
+        const send = (): void => {
+          modifies += 1;
+          upstream.write(m);
+        };
+        if (modifyFault === 'hold') {
+          heldModifies.push(send);
+          onHeld?.();
+          return;
+        }
+        if (modifyFault === 'lose-answer-then-down') losing.add(messageId);
+        send();
+        return;
+      }
       const action = search && rule ? rule(search) : 'pass';
       if (action === 'pass') {
         upstream.write(m);
@@ -171,11 +237,15 @@ export async function startLdapFaultProxy(dir: TestDirectory): Promise<LdapFault
         upstream.write(rewrite(search!.attributes.filter((a) => !hidden.has(a))));
       }
     }, cut);
-  });
+  };
+
+  let server: Server = createServer({ cert: cert.certPem, key: cert.keyPem }, onConnection);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  listening = true;
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
-  return {
+
+  const proxy: LdapFaultProxy = {
     url: `ldaps://127.0.0.1:${port}`,
     ca: cert.certPem,
     servername: 'localhost',
@@ -183,9 +253,39 @@ export async function startLdapFaultProxy(dir: TestDirectory): Promise<LdapFault
       rule = next;
     },
     faulted,
+    faultModify(fault) {
+      modifyFault = fault;
+    },
+    wentDown: () => downed,
+    modifyHeld: () => firstHeld,
+    releaseModifies() {
+      modifyFault = 'pass';
+      const waiting = heldModifies;
+      heldModifies = [];
+      firstHeld = new Promise<void>((r) => (onHeld = r));
+      for (const send of waiting) send();
+    },
+    get modifies() {
+      return modifies;
+    },
+    async down() {
+      if (!listening) return;
+      listening = false;
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      cutAll();
+      await closed;
+    },
+    async up() {
+      if (listening) return;
+      modifyFault = 'pass';
+      downed = new Promise<void>((r) => (onDown = r));
+      server = createServer({ cert: cert.certPem, key: cert.keyPem }, onConnection);
+      await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+      listening = true;
+    },
     async close() {
-      for (const s of open) s.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await proxy.down();
     },
   };
+  return proxy;
 }

@@ -40,10 +40,26 @@ export interface DcHolder {
 }
 
 const POOL_FIRST = 10;
-const POOL_SIZE = Number(process.env.RESETDESK_TEST_DC_POOL ?? 4);
 
-function lockDirOf(host: string): string {
-  return join(tmpdir(), `resetdesk-samba-dc-${host}.lock`);
+/** How many addresses runs on this machine share (RESETDESK_TEST_DC_POOL, default 4), read when a DC is asked for. */
+function poolSize(): number {
+  const n = Number(process.env.RESETDESK_TEST_DC_POOL ?? 4);
+  return Number.isInteger(n) && n >= 1 && n <= 200 ? n : 4;
+}
+
+/**
+ * How long a run waits for an address when every one is held
+ * (RESETDESK_TEST_DC_WAIT_MS, default 45 s): under jest's 60 s default hook
+ * timeout, so a run that cannot get a DC fails with this file's message,
+ * naming the holders, rather than with a bare timeout.
+ */
+export function defaultDcWaitMs(): number {
+  const ms = Number(process.env.RESETDESK_TEST_DC_WAIT_MS ?? 45_000);
+  return Number.isFinite(ms) && ms >= 0 ? ms : 45_000;
+}
+
+function lockDirOf(host: string, root: string = tmpdir()): string {
+  return join(root, `resetdesk-samba-dc-${host}.lock`);
 }
 
 function sleep(ms: number): Promise<void> {
@@ -78,8 +94,8 @@ async function ensureLoopbackAddress(host: string): Promise<boolean> {
 }
 
 /** Takes the lock of one address if it is free (or its holder died); returns whether it did. */
-async function tryLock(host: string, purpose: string): Promise<boolean> {
-  const dir = lockDirOf(host);
+async function tryLock(host: string, purpose: string, root?: string): Promise<boolean> {
+  const dir = lockDirOf(host, root);
   for (;;) {
     try {
       await mkdir(dir);
@@ -104,10 +120,16 @@ async function tryLock(host: string, purpose: string): Promise<boolean> {
   }
 }
 
-async function holderOf(host: string): Promise<DcHolder | undefined> {
-  const raw = await readFile(join(lockDirOf(host), 'holder.json'), 'utf8').catch(() => undefined);
-  if (raw) return JSON.parse(raw) as DcHolder;
-  const pid = Number(await readFile(join(lockDirOf(host), 'owner'), 'utf8').catch(() => '0'));
+async function holderOf(host: string, root?: string): Promise<DcHolder | undefined> {
+  const raw = await readFile(join(lockDirOf(host, root), 'holder.json'), 'utf8').catch(() => undefined);
+  if (raw) {
+    try {
+      return JSON.parse(raw) as DcHolder;
+    } catch {
+      // Half written by a holder that is starting: read its pid below.
+    }
+  }
+  const pid = Number(await readFile(join(lockDirOf(host, root), 'owner'), 'utf8').catch(() => '0'));
   return pid ? { pid, what: await commandLineOf(pid), since: 'unknown' } : undefined;
 }
 
@@ -118,22 +140,27 @@ export interface AddressOptions {
   waitMs: number;
   /** Told once when the caller has to wait, and again every minute. */
   onWait?: (message: string) => void;
+  /** The addresses to choose from (default: the machine's pool, 127.0.0.10 upwards). */
+  hosts?: string[];
+  /** Where the lock folders live (default: the system's temporary folder, shared by every run). */
+  lockRoot?: string;
 }
 
 /** Reserves a loopback address for a DC: the first free one in the pool, or 127.0.0.1 where addresses cannot be added. */
 export async function reserveDcAddress(opts: AddressOptions): Promise<{ host: string; lockDir: string }> {
-  const pool = Array.from({ length: POOL_SIZE }, (_, i) => `127.0.0.${POOL_FIRST + i}`);
+  const pool = opts.hosts ?? Array.from({ length: poolSize() }, (_, i) => `127.0.0.${POOL_FIRST + i}`);
   const usable = (await ensureLoopbackAddress(pool[0]!)) ? pool : ['127.0.0.1'];
+  const root = opts.lockRoot;
   const deadline = Date.now() + opts.waitMs;
   let nextWord = 0;
   for (;;) {
     for (const host of usable) {
-      if (!(await tryLock(host, opts.purpose))) continue;
-      if (await ensureLoopbackAddress(host)) return { host, lockDir: lockDirOf(host) };
-      await rm(lockDirOf(host), { recursive: true, force: true });
+      if (!(await tryLock(host, opts.purpose, root))) continue;
+      if (await ensureLoopbackAddress(host)) return { host, lockDir: lockDirOf(host, root) };
+      await rm(lockDirOf(host, root), { recursive: true, force: true });
     }
-    const holders = (await Promise.all(usable.map(async (h) => ({ host: h, holder: await holderOf(h) }))))
-      .map(({ host, holder }) => `${host}: pid ${holder?.pid ?? '?'} (${holder?.what ?? 'unknown'}, since ${holder?.since ?? '?'})`);
+    const holders = (await Promise.all(usable.map(async (h) => ({ host: h, holder: await holderOf(h, root) }))))
+      .map(({ host, holder }) => `${host}: pid ${holder?.pid ?? '?'} (${holder?.what ?? 'unknown'}, since ${holder?.since ?? '?'}; lock ${lockDirOf(host, root)})`);
     if (Date.now() > deadline) {
       throw new Error(`every test DC address is held by another run, and none came free within ${Math.round(opts.waitMs / 1000)} s:\n  ${holders.join('\n  ')}\n` +
         'Stop those runs (or raise RESETDESK_TEST_DC_POOL) and try again.');
@@ -197,9 +224,13 @@ export interface StartSambaDcOptions {
   adminPassword?: string;
   /** What the DC is for, shown to another run that has to wait for an address. */
   purpose?: string;
-  /** How long to wait for a free address when every one is held (default 5 minutes). */
+  /** How long to wait for a free address when every one is held (default: defaultDcWaitMs()). */
   waitMs?: number;
   onWait?: (message: string) => void;
+  /** Where the address locks live (default: the system's temporary folder); tests of the lock itself use their own. */
+  lockRoot?: string;
+  /** More smb.conf settings for the DC (`name=value`), e.g. `old password allowed period=0`. */
+  extraOptions?: string[];
 }
 
 /** Provisions a new domain in a temporary folder and starts `samba` on a loopback address of its own. */
@@ -210,8 +241,9 @@ export async function startSambaDc(opts: StartSambaDcOptions = {}): Promise<Samb
   if (!(await findSambaTool())) throw new Error('samba-tool not found: install the Debian package "samba" (.ci/run does)');
   const { host, lockDir } = await reserveDcAddress({
     purpose: opts.purpose ?? `test run ${process.argv.slice(1, 3).join(' ')}`.slice(0, 160),
-    waitMs: opts.waitMs ?? 5 * 60_000,
+    waitMs: opts.waitMs ?? defaultDcWaitMs(),
     onWait: opts.onWait ?? ((m) => process.stderr.write(`[samba-dc] ${m}\n`)),
+    ...(opts.lockRoot ? { lockRoot: opts.lockRoot } : {}),
   });
   let pid = 0;
   let dir = '';
@@ -230,6 +262,12 @@ export async function startSambaDc(opts: StartSambaDcOptions = {}): Promise<Samb
       '--option=server services=ldap, cldap, kdc',
       `--option=log file = ${dir}/samba.log`,
     ], { maxBuffer: 16 * 1024 * 1024 });
+    if (opts.extraOptions?.length) {
+      // Provisioning keeps only some of the options it is given, so extra ones go into [global] afterwards.
+      const confFile = join(dir, 'etc/smb.conf');
+      const conf = await readFile(confFile, 'utf8');
+      await writeFile(confFile, conf.replace(/^\[global\]\n/m, `[global]\n${opts.extraOptions.map((o) => `\t${o}\n`).join('')}`));
+    }
 
     const child = spawn('samba', ['-s', join(dir, 'etc/smb.conf'), '-i'], { detached: true, stdio: 'ignore' });
     child.unref();

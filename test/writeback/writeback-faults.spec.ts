@@ -66,7 +66,7 @@ test('an agent killed after AD applied a reset and before it reported: the resta
       expect(event.job.attempts).toBe(2);
       expect(await passwordVersion(user.sid)).toBe(before + 1);
       expect(await canBind(dir, user.userPrincipalName, password)).toBe(true);
-      expect(restarted.output()).toContain('already applied before a restart');
+      expect(restarted.output()).toContain('the password was already written by an earlier attempt');
       expect(`${crashing.output()}${restarted.output()}`).not.toContain(password);
     } finally {
       await restarted.stop();

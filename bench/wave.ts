@@ -1,0 +1,261 @@
+// A Monday-morning wave: N people (default 300, each a distinct account on
+// the Samba DC) go through the whole journey at once over /api/messages, on
+// two bot replicas sharing PostgreSQL, with two agents (run as `npm start`
+// would run them: compiled JavaScript, not through tsx). Checked: every
+// password written exactly once (unicodePwd version +1 each) and every card
+// at its final state. Reported: resets per second against raw ldapts resets
+// at the same concurrency on the same DC in the same run (before and after
+// the wave), p50/p99 from the password submission to the updated card, and
+// the agents' resident memory idle and under the wave.
+//
+//   export PATH=/opt/resetdesk-node24/node_modules/node/bin:$PATH
+//   npx tsx bench/wave.ts [--people 300] [--concurrency 4]
+//
+// Needs samba and PostgreSQL on 127.0.0.1:5432 (as the tests do). Not a jest test.
+import { execFile, spawn } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { promisify } from 'node:util';
+import { Attribute, Change, Client } from 'ldapts';
+import { writeAgentConfigFile } from '../test/agent/agent-test-config';
+import { codeMailedTo, startJourneyWorld } from '../test/journey/journey-harness';
+import { cardOf, cardText, type CardJson, type TeamsClient } from '../test/support/teams-client';
+import { createUser, encodePassword, passwordVersionOf, stopTestDirectory, type TestAccount } from '../test/support/test-directory';
+import { entraTwinOf } from '../test/support/people';
+import type { FakeGraphUser } from '../test/support/fake-graph';
+import { canaryPassword, enrollAgent } from '../test/writeback/writeback-harness';
+import { percentile } from './timeline';
+
+const REPO = resolve(__dirname, '..');
+const BUILD = join(REPO, 'node_modules/.cache/resetdesk-agent-build');
+
+function arg(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : fallback;
+}
+
+/** The agent as it is deployed: `tsc` output run by plain node (tsx's loader would weigh on its memory). */
+async function buildAgent(): Promise<string> {
+  await mkdir(BUILD, { recursive: true });
+  await writeFile(join(BUILD, 'tsconfig.json'), JSON.stringify({
+    extends: '../../../tsconfig.json',
+    compilerOptions: { rootDir: '../../..', outDir: 'out', sourceMap: false, noEmitOnError: true },
+    include: ['../../../agent/**/*.ts'],
+    exclude: ['../../../agent/**/*.spec.ts'],
+  }));
+  await promisify(execFile)(process.execPath, [join(REPO, 'node_modules/typescript/bin/tsc'), '-p', join(BUILD, 'tsconfig.json')], { cwd: REPO });
+  return join(BUILD, 'out/agent/cli.js');
+}
+
+interface RunningAgent {
+  pid: number;
+  output: () => string;
+  stop: () => Promise<void>;
+}
+
+async function runCompiledAgent(cli: string, configFile: string, stateDir: string, concurrency: number): Promise<RunningAgent> {
+  const child = spawn(process.execPath, [cli, 'run', '--config', configFile, '--state-dir', stateDir], {
+    cwd: REPO,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, RESETDESK_AGENT_CONCURRENCY: String(concurrency) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString('utf8')));
+  child.stderr!.on('data', (d: Buffer) => (out += d.toString('utf8')));
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  const deadline = Date.now() + 30_000;
+  while (!out.includes('waiting for jobs')) {
+    if (Date.now() > deadline || child.exitCode !== null) throw new Error(`the agent did not start:\n${out}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return { pid: child.pid!, output: () => out, stop: async () => { child.kill('SIGTERM'); await exited; } };
+}
+
+async function rssMb(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
+  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN);
+  return kb / 1024;
+}
+
+/** Every account reset once, all at once, each over a bound LDAPS connection of its own: resets per second. */
+async function rawWave(dirUrl: string, ca: string, servername: string, bind: { upn: string; password: string }, accounts: TestAccount[]): Promise<number> {
+  const clients: Client[] = [];
+  try {
+    for (let i = 0; i < accounts.length; i += 25) {
+      const batch = accounts.slice(i, i + 25).map(async () => {
+        const c = new Client({ url: dirUrl, tlsOptions: { ca: [ca], servername }, timeout: 120_000 });
+        await c.bind(bind.upn, bind.password);
+        return c;
+      });
+      clients.push(...(await Promise.all(batch)));
+    }
+    const t0 = performance.now();
+    await Promise.all(accounts.map((a, i) => clients[i]!.modify(a.dn, [
+      new Change({ operation: 'replace', modification: new Attribute({ type: 'unicodePwd', values: [encodePassword(canaryPassword()) as unknown as string] }) }),
+    ])));
+    return accounts.length / ((performance.now() - t0) / 1000);
+  } finally {
+    await Promise.all(clients.map((c) => c.unbind().catch(() => undefined)));
+  }
+}
+
+async function inBatches<T, R>(items: T[], size: number, fn: (item: T, i: number) => Promise<R>): Promise<R[]> {
+  const out: R[] = [];
+  for (let i = 0; i < items.length; i += size) out.push(...(await Promise.all(items.slice(i, i + size).map((item, j) => fn(item, i + j)))));
+  return out;
+}
+
+interface Person {
+  account: TestAccount;
+  graph: FakeGraphUser;
+  client: TeamsClient;
+  cardId?: string;
+  passwordCard?: CardJson;
+  before?: number;
+  submittedAt?: number;
+  doneAt?: number;
+  problem?: string;
+}
+
+async function main(): Promise<void> {
+  const people = arg('people', 300);
+  const concurrency = arg('concurrency', 4);
+  const ownRunDir = !process.env.RESETDESK_TEST_RUN_DIR;
+  if (ownRunDir) process.env.RESETDESK_TEST_RUN_DIR = await mkdtemp(join(tmpdir(), 'resetdesk-wave-'));
+  const runDir = process.env.RESETDESK_TEST_RUN_DIR!;
+  const say = (m: string): void => void process.stderr.write(`[wave] ${m}\n`);
+
+  say('building the agent');
+  const cli = await buildAgent();
+  say('starting the DC, two replicas on PostgreSQL');
+  // Graph's production timeout (the journey tests use a short one); the fake Graph answers everyone at once.
+  const world = await startJourneyWorld('postgres', { env: { LOG_LEVEL: 'warn', GRAPH_TIMEOUT_MS: '10000' } });
+  const second = await world.addReplica();
+  // The harness's agents run through tsx; the wave's are the deployed form.
+  await world.stopAgent();
+  await second.agent.stop();
+  const configFile = await writeAgentConfigFile(world.dir, world.dir.service);
+  const agents: RunningAgent[] = [];
+  try {
+    for (const [i, bot] of [world.bot, second.bot].entries()) {
+      const stateDir = await enrollAgent(bot.app.store, bot.url, configFile, `wave-agent-${i + 1}`);
+      agents.push(await runCompiledAgent(cli, configFile, stateDir, concurrency));
+    }
+
+    say(`creating ${people} accounts and their Entra ID twins`);
+    const stamp = Date.now().toString(36).slice(-4);
+    const crowd: Person[] = await inBatches(Array.from({ length: people }, (_, i) => i), 8, async (i) => {
+      const account = await createUser(world.dir, world.admin, `wv${stamp}${i}`, world.dir.staffOu);
+      const graph = await entraTwinOf(world.dir, world.admin, world.bot.graph, account);
+      return { account, graph, client: (i % 2 === 0 ? world.bot : second.bot).client(graph) };
+    });
+
+    // Idle: a few seconds of long-polls and nothing else.
+    await new Promise((r) => setTimeout(r, 3_000));
+    const idle = await Promise.all(agents.map((a) => rssMb(a.pid)));
+
+    say('raw ldapts wave (before)');
+    const bind = { upn: world.dir.service.userPrincipalName, password: world.dir.service.password };
+    const rawBefore = await rawWave(world.dir.url, world.dir.ca, world.dir.dc.servername, bind, crowd.map((p) => p.account));
+
+    say('everyone opens the bot and proves it is them');
+    const peak = agents.map(() => 0);
+    let sampling = true;
+    const sampler = (async () => {
+      while (sampling) {
+        (await Promise.all(agents.map((a) => rssMb(a.pid)))).forEach((mb, i) => (peak[i] = Math.max(peak[i]!, mb)));
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    })();
+    const journeyStart = performance.now();
+    await Promise.all(crowd.map(async (p) => {
+      try {
+        // Each card must be the one the person expects next; anything else is reported by its heading.
+        const expect = (card: CardJson | undefined, pattern: RegExp): CardJson => {
+          if (!card || !pattern.test(cardText(card))) throw new Error(`got "${cardText(card).split('\n').slice(0, 2).join(' / ') || 'no card'}"`);
+          return card;
+        };
+        const menu = await p.client.say('hi', { timeoutMs: 120_000 });
+        p.cardId = menu.activityId;
+        const choose = expect((await p.client.click(expect(menu.card, /Reset password/i), 'menu.reset', {}, menu.activityId)).card, /How should we check/i);
+        const codeCard = expect((await p.client.click(choose, 'verify.chooseMethod', { method: 'email' }, menu.activityId)).card, /code/i);
+        const code = codeMailedTo(world.bot, p.graph.emailMethods![0]!);
+        p.passwordCard = expect((await p.client.click(codeCard, 'verify.submitCode', { code }, menu.activityId)).card, /new password/i);
+      } catch (err) {
+        p.problem = `before the password: ${(err as Error).message}`;
+      }
+    }));
+    const verifiedIn = performance.now() - journeyStart;
+    const ready = crowd.filter((p) => p.passwordCard);
+    for (const p of ready) p.before = await passwordVersionOf(world.admin, p.account.dn);
+
+    say(`${ready.length} people submit their new password at once`);
+    const byCard = new Map(ready.map((p) => [p.cardId!, p]));
+    const connector = world.bot.connector;
+    let seen = connector.activities.length;
+    let watching = true;
+    const watcher = (async () => {
+      // One pass over new card updates for everyone (a waiter per person would rescan the list N times).
+      while (watching) {
+        for (; seen < connector.activities.length; seen++) {
+          const a = connector.activities[seen]!;
+          const p = a.method === 'PUT' ? byCard.get(a.activityId ?? '') : undefined;
+          if (p && p.doneAt === undefined && /password was changed/i.test(cardText(cardOf(a)))) p.doneAt = a.at!;
+        }
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    })();
+    await Promise.all(ready.map(async (p) => {
+      const password = canaryPassword();
+      p.submittedAt = performance.timeOrigin + performance.now();
+      const working = await p.client.click(p.passwordCard!, 'password.submit', { newPassword: password, confirmPassword: password }, p.cardId).catch((err: Error) => ({ card: undefined, err }));
+      if (!/Working on it/i.test(cardText(working.card))) p.problem = `at the password: ${cardText(working.card).split('\n')[0] || 'no answer'}`;
+    }));
+    const deadline = Date.now() + 600_000;
+    while (ready.some((p) => !p.problem && p.doneAt === undefined) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    watching = false;
+    sampling = false;
+    await Promise.all([watcher, sampler]);
+
+    say('raw ldapts wave (after)');
+    const rawAfter = await rawWave(world.dir.url, world.dir.ca, world.dir.dc.servername, bind, crowd.map((p) => p.account));
+
+    // Exactly once: each password written once by the wave (and once by the raw wave after it).
+    let once = 0;
+    const wrong: string[] = [];
+    for (const p of ready) {
+      const now = await passwordVersionOf(world.admin, p.account.dn);
+      if (now === p.before! + 2) once += 1;
+      else wrong.push(`${p.account.sAMAccountName}: ${now - p.before!} writes`);
+    }
+    const done = ready.filter((p) => p.doneAt !== undefined);
+    const latencies = done.map((p) => p.doneAt! - p.submittedAt!);
+    const first = Math.min(...ready.map((p) => p.submittedAt!));
+    const last = Math.max(...done.map((p) => p.doneAt!));
+    const wavePerSecond = done.length / ((last - first) / 1000);
+    const raw = (rawBefore + rawAfter) / 2;
+    const problems = crowd.filter((p) => p.problem).map((p) => p.problem!);
+
+    console.log(`Monday-morning wave: ${people} people, two replicas on PostgreSQL, two agents (concurrency ${concurrency} each), one Samba DC`);
+    console.log(`  reached the new-password card      ${ready.length} / ${people} in ${(verifiedIn / 1000).toFixed(1)} s (menu, method, e-mailed code; every step through /api/messages)`);
+    console.log(`  card says "password was changed"    ${done.length} / ${ready.length}`);
+    console.log(`  written exactly once (version +1)   ${once} / ${ready.length}${wrong.length ? `  (${wrong.slice(0, 5).join('; ')})` : ''}`);
+    if (problems.length) console.log(`  problems: ${[...new Set(problems)].slice(0, 5).join(' | ')} (${problems.length})`);
+    console.log(`  resets per second, ResetDesk        ${wavePerSecond.toFixed(1)}  (first submission to last card update)`);
+    console.log(`  resets per second, raw ldapts       ${raw.toFixed(1)}  (${rawBefore.toFixed(1)} before, ${rawAfter.toFixed(1)} after; ${people} at once, one bound connection each)`);
+    console.log(`  ratio                               ${(wavePerSecond / raw).toFixed(2)}x   (target >= 0.8x)`);
+    console.log(`  submission to updated card          p50 ${(percentile(latencies, 50) / 1000).toFixed(2)} s   p99 ${(percentile(latencies, 99) / 1000).toFixed(2)} s`);
+    console.log(`  agent resident memory               idle ${idle.map((m) => `${m.toFixed(0)} MB`).join(', ')}   under the wave (peak) ${peak.map((m) => `${m.toFixed(0)} MB`).join(', ')}   (target idle < 80 MB)`);
+  } finally {
+    for (const a of agents) await a.stop().catch(() => undefined);
+    await world.close();
+    if (ownRunDir) await stopTestDirectory(runDir);
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exitCode = 1;
+});
