@@ -8,6 +8,9 @@ import { dumpAllTables } from './store/testing';
 import { openStore } from './store';
 
 // Nothing listens on port 1: these tests exercise the CLI with the service stopped.
+// Each test opens a PGlite data folder a few times: seconds each on a busy machine.
+jest.setTimeout(180_000);
+
 const STOPPED = { RESETDESK_MANAGEMENT_PORT: '1' };
 
 async function cli(argv: string[], env: Record<string, string>): Promise<{ code: number; out: string; err: string }> {

@@ -6,10 +6,11 @@ import type { Server } from 'restify';
 import { createLogger, type Logger } from './log';
 import { ConfigError, pgliteDirOf, type BotConfig } from './config';
 import { createMetrics, type BotMetrics } from './metrics';
-import { createManagementServer, createServer, listen, type RouteGroup } from './http/server';
+import { closeListener, createManagementServer, createServer, listen, type RouteGroup } from './http/server';
 import { loadOrCreateDevPepper } from './dev-mode';
 import { loadOrCreateSecretFile, MANAGEMENT_TOKEN_FILE } from './secret-files';
 import { createAdminRoutes } from './admin/admin-routes';
+import { createConsole } from './console';
 import { createAdapter } from './teams/adapter';
 import { ResetDeskBot } from './teams/resetdesk-bot';
 import { createCardMessenger } from './teams/card-messenger';
@@ -19,7 +20,10 @@ import { finishJob } from './journey/job-results';
 import { managerToken } from './journey/manager-answer';
 import { expireOverdueRequests } from './journey/overdue-requests';
 import { RequestSnapshots } from './journey/request-snapshots';
-import { render } from './journey/views';
+import { render, view } from './journey/views';
+import { ownerToken } from './journey/owner-answer';
+import { createPersonMethod } from './domain/verification/person-method';
+import { obtainDeliverySeal, type DeliverySeal } from './helpdesk-delivery-key';
 import { createGraphDirectory } from './graph/graph-directory';
 import { createHttpSmsSender } from './integrations/sms-sender';
 import { createPwnedPasswordsClient } from './integrations/breached-passwords';
@@ -35,7 +39,7 @@ import { DEFAULT_VERIFICATION_POLICY, verificationPolicySchema } from './domain/
 import type { VerificationMethod } from './domain/verification/verification-method';
 import type { VerificationMethodName } from './domain/verification/method-name';
 import { passwordPolicyConfigSchema } from './domain/password-policy';
-import { DEFAULT_APPROVAL_CONFIG } from './domain/approval-policy';
+import { approvalConfigSchema, DEFAULT_APPROVAL_CONFIG } from './domain/approval-policy';
 import { createHash } from 'node:crypto';
 
 /** The writeback channel as the app uses it: the journey's port plus result delivery. */
@@ -53,6 +57,8 @@ export interface AppParts {
   writeback: AppWriteback | ((store: Store, logger: Logger, metrics: BotMetrics) => Promise<AppWriteback>);
   now?: () => Date;
   logger?: Logger;
+  /** The service's own sealing key for helpdesk temporary passwords (default: from configuration). */
+  deliverySeal?: DeliverySeal;
 }
 
 export interface App {
@@ -115,7 +121,25 @@ export async function createApp(config: BotConfig, parts: AppParts): Promise<App
       policy: codePolicy,
     });
   }
-  if (config.sms) methods.sms = createSmsMethod({ sms: createHttpSmsSender({ url: config.sms.url, apiKey: config.sms.apiKey, ...extraCa }, { logger }), pepper, policy: codePolicy });
+  const sms = config.sms ? createHttpSmsSender({ url: config.sms.url, apiKey: config.sms.apiKey, ...extraCa }, { logger }) : undefined;
+  if (sms) methods.sms = createSmsMethod({ sms, pepper, policy: codePolicy });
+  methods.person = createPersonMethod({
+    notifier: {
+      async askOwner(notice) {
+        const helpdeskName = await people.getUser(notice.helpdeskAadId).then((u) => u.displayName ?? u.userPrincipalName, () => 'the IT helpdesk');
+        const card = render(view('ownerConfirm', {
+          requestId: notice.requestId,
+          stepToken: ownerToken(pepper, notice.challengeId),
+          helpdeskName,
+          accountName: notice.accountName,
+          operation: notice.kind === 'unlock' ? 'unlock' : notice.kind === 'change' ? 'change' : 'reset',
+          askedAt: now(),
+        }));
+        const sent = await messenger.sendCardToPerson(notice.tenantId, notice.ownerAadId, card);
+        if (!sent) throw new Error('owner not reachable in Teams');
+      },
+    },
+  });
   methods.manager = createManagerMethod({
     notifier: {
       async notifyManager(notice) {
@@ -136,6 +160,8 @@ export async function createApp(config: BotConfig, parts: AppParts): Promise<App
   const deps: JourneyDeps = {
     store,
     snapshots: new RequestSnapshots(),
+    deliverySeal: parts.deliverySeal ?? (await obtainDeliverySeal(config.helpdesk.deliveryKey, logger)),
+    sms,
     people,
     writeback,
     messenger,
@@ -149,17 +175,23 @@ export async function createApp(config: BotConfig, parts: AppParts): Promise<App
         minLength: config.passwordMinLength,
         ...(config.pwnedRangeUrl ? { breachedCheck: createPwnedPasswordsClient({ endpoint: config.pwnedRangeUrl, ...extraCa }, { logger }) } : {}),
       }),
-      approval: DEFAULT_APPROVAL_CONFIG,
+      approval: approvalConfigSchema.parse({
+        ...DEFAULT_APPROVAL_CONFIG,
+        ttlMs: config.approvals.ttlMs,
+        approvalsRequired: config.approvals.required,
+        approvalsRequiredTier0: config.approvals.requiredTier0,
+        ...(config.approvals.tier0Groups ? { tier0Groups: config.approvals.tier0Groups } : {}),
+      }),
       limits: config.limits,
       approverGroupId: config.groups.approvers,
       adminGroupId: config.groups.admins,
+      helpdeskGroupId: config.groups.helpdesk,
+      helpdeskDelivery: config.helpdesk.temporaryPassword,
       agents: { seenWithinMs: config.agents.seenWithinMs },
       approverChannel: config.approverChannel,
       afterReset: config.afterReset,
       mailFrom: config.mailFrom,
-      jobTtlMs: config.jobTtlSeconds * 1000,
       inspectTimeoutMs: 10_000,
-      codeDigits: codePolicy.digits,
       pepper,
     },
     now,
@@ -177,13 +209,20 @@ export async function createApp(config: BotConfig, parts: AppParts): Promise<App
     await messenger.postToChannel({ tenantId: config.tenantId, ...config.approverChannel }, render(await agentEnrolledView(deps, agent)));
   });
 
+  // The helpdesk/approver/admin console (a Teams tab), when RESETDESK_PUBLIC_HOST is set.
+  const consoleSurface = config.console
+    ? createConsole({
+        config: config.console, devMode: config.devMode, tenantId: config.tenantId, groups: config.groups, journey: deps, store,
+        agentWindows: { seenWithinMs: config.agents.seenWithinMs }, logger, now, ...(extraCa.ca ? { extraCa: extraCa.ca } : {}),
+      })
+    : undefined;
   const bot = new ResetDeskBot({ journey: deps, store, tenantId: config.tenantId, logger });
   const server = createServer({
     adapter,
     onTurn: (context) => bot.run(context),
     logger,
     metrics,
-    routes: writeback.routes ?? [],
+    routes: [...(writeback.routes ?? []), ...(consoleSurface ? [consoleSurface.routes] : [])],
   });
   const adminToken = config.management.token ?? (await loadOrCreateSecretFile(config.storage.dataDir, MANAGEMENT_TOKEN_FILE)).secret;
   const managementServer = createManagementServer({
@@ -220,7 +259,8 @@ export async function createApp(config: BotConfig, parts: AppParts): Promise<App
       if (overdueSweep) clearInterval(overdueSweep);
       overdueSweep = undefined;
       await writeback.stop?.();
-      await Promise.all([server, managementServer].map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+      consoleSurface?.close();
+      await Promise.all([server, managementServer].map((s) => closeListener(s)));
       if (ownsStore) await store.close();
     },
   };

@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { ResetDeskError } from './errors';
 import { DEFAULT_USAGE_LIMITS, limitRuleSchema, type LimitedAction, type UsageLimits } from './domain/usage-limits';
+import { readConsoleConfig, type ConsoleConfig } from './console/console-config';
 
 const bool = (fallback: boolean) =>
   z
@@ -107,6 +108,16 @@ const envSchema = z.object({
   RESETDESK_AGENT_AUDIENCE: optionalString.refine((v) => v === undefined || /^[\x21-\x7e]{3,200}$/.test(v), 'must be 3 to 200 printable characters without spaces'),
   RESETDESK_REVOKE_SESSIONS_AFTER_RESET: bool(false),
   RESETDESK_NOTIFY_MAIL_AFTER_RESET: bool(false),
+  RESETDESK_APPROVALS_REQUIRED: int(1, 1, 5),
+  RESETDESK_APPROVALS_REQUIRED_TIER0: int(2, 1, 5),
+  RESETDESK_TIER0_GROUPS: optionalString.transform((v) => v?.split(',').map((g) => g.trim()).filter(Boolean)).refine(
+    (v) => v === undefined || (v.length > 0 && v.length <= 50 && v.every((g) => g.length <= 64)),
+    'a comma-separated list of group names',
+  ),
+  RESETDESK_APPROVAL_TIMEOUT_MINUTES: int(30, 5, 7 * 24 * 60),
+  RESETDESK_HELPDESK_TEMPORARY_PASSWORD: z.enum(['verified-method', 'reveal-once']).optional().default('verified-method'),
+  RESETDESK_DELIVERY_KEY_FILE: optionalString,
+  RESETDESK_DELIVERY_KEY_JWK: optionalString,
   RESETDESK_AGENT_AUTO_CONFIRM: bool(false),
   RESETDESK_AGENT_SEEN_WITHIN_MINUTES: int(15, 1, 7 * 24 * 60),
   RESETDESK_LIMIT_WRONG_CODES: limitRule,
@@ -153,8 +164,12 @@ export interface BotConfig {
   /** Keys the hashes of one-time codes; in dev mode without one, the service keeps a generated one in its data folder. */
   codePepper: string | undefined;
   groups: { approvers: string | undefined; helpdesk: string | undefined; admins: string | undefined };
-  /** Where approval cards for privileged accounts are posted. */
+  /** Where approval cards for privileged accounts are posted (an admin can set another from Teams). */
   approverChannel: { channelId: string; serviceUrl: string } | undefined;
+  /** Where a helpdesk reset's temporary password goes: the person's verified phone or address, or once to the helpdesk member in a dialog. */
+  helpdesk: { temporaryPassword: 'verified-method' | 'reveal-once'; deliveryKey: { file: string } | { jwkJson: string } };
+  /** Different approvers a privileged account needs, more for tier-0 groups; how long they have. */
+  approvals: { required: number; requiredTier0: number; tier0Groups: string[] | undefined; ttlMs: number };
   jobTtlSeconds: number;
   writeback: {
     /** The service's job-signing key: a JWK file (created on first start when missing) or the JWK itself from a secret store. */
@@ -167,6 +182,8 @@ export interface BotConfig {
   limits: UsageLimits;
   /** Newly enrolled agents wait for an admin unless auto-confirmed; passwords are sealed only to confirmed agents seen within the window. */
   agents: { autoConfirm: boolean; seenWithinMs: number };
+  /** The helpdesk/approver/admin console (a Teams tab); undefined when RESETDESK_PUBLIC_HOST is unset. See bot/console/console-config.ts. */
+  console: ConsoleConfig | undefined;
 }
 
 /** Where PGlite keeps its files inside the data folder (beside the service signing key). */
@@ -223,6 +240,7 @@ export function loadConfig(env: Record<string, string | undefined>): BotConfig {
   if (!e.RESETDESK_CODE_PEPPER && !e.RESETDESK_DEV_MODE) problems.push('RESETDESK_CODE_PEPPER: required, at least 32 random characters');
   if (e.RESETDESK_APPROVER_CHANNEL_ID && !e.RESETDESK_APPROVER_GROUP_ID) problems.push('RESETDESK_APPROVER_GROUP_ID: required with RESETDESK_APPROVER_CHANNEL_ID (only its members may approve)');
   if (e.RESETDESK_SIGNING_KEY_FILE && e.RESETDESK_SIGNING_KEY_JWK) problems.push('RESETDESK_SIGNING_KEY_FILE and RESETDESK_SIGNING_KEY_JWK: set one, not both');
+  if (e.RESETDESK_DELIVERY_KEY_FILE && e.RESETDESK_DELIVERY_KEY_JWK) problems.push('RESETDESK_DELIVERY_KEY_FILE and RESETDESK_DELIVERY_KEY_JWK: set one, not both');
   if ((e.SMS_PROVIDER_URL === undefined) !== (e.SMS_PROVIDER_API_KEY === undefined)) {
     problems.push('SMS_PROVIDER_URL and SMS_PROVIDER_API_KEY: set both or neither');
   }
@@ -232,6 +250,13 @@ export function loadConfig(env: Record<string, string | undefined>): BotConfig {
     // Even in dev mode: every journey starts by looking the person up in Entra ID.
     problems.push('GRAPH_CLIENT_ID/GRAPH_CLIENT_SECRET: required (they default to MicrosoftAppId/MicrosoftAppPassword)');
   }
+  const consoleSettings = readConsoleConfig(env, {
+    devMode: e.RESETDESK_DEV_MODE,
+    tenantId,
+    botAppId: e.MicrosoftAppId,
+    authorityHost: e.GRAPH_AUTHORITY_HOST ?? 'https://login.microsoftonline.com',
+  });
+  problems.push(...consoleSettings.problems);
   if (problems.length > 0) throw new ConfigError(problems);
 
   return {
@@ -263,6 +288,18 @@ export function loadConfig(env: Record<string, string | undefined>): BotConfig {
     approverChannel: e.RESETDESK_APPROVER_CHANNEL_ID
       ? { channelId: e.RESETDESK_APPROVER_CHANNEL_ID, serviceUrl: e.RESETDESK_TEAMS_SERVICE_URL ?? 'https://smba.trafficmanager.net/teams' }
       : undefined,
+    helpdesk: {
+      temporaryPassword: e.RESETDESK_HELPDESK_TEMPORARY_PASSWORD,
+      deliveryKey: e.RESETDESK_DELIVERY_KEY_JWK
+        ? { jwkJson: e.RESETDESK_DELIVERY_KEY_JWK }
+        : { file: e.RESETDESK_DELIVERY_KEY_FILE ?? `${e.RESETDESK_DATA_DIR ?? '.data'}/service-delivery-key.json` },
+    },
+    approvals: {
+      required: e.RESETDESK_APPROVALS_REQUIRED,
+      requiredTier0: Math.max(e.RESETDESK_APPROVALS_REQUIRED_TIER0, e.RESETDESK_APPROVALS_REQUIRED),
+      tier0Groups: e.RESETDESK_TIER0_GROUPS,
+      ttlMs: e.RESETDESK_APPROVAL_TIMEOUT_MINUTES * 60_000,
+    },
     jobTtlSeconds: e.RESETDESK_JOB_TTL_SECONDS,
     writeback: {
       signingKey: e.RESETDESK_SIGNING_KEY_JWK
@@ -272,6 +309,7 @@ export function loadConfig(env: Record<string, string | undefined>): BotConfig {
     },
     afterReset: { revokeSessions: e.RESETDESK_REVOKE_SESSIONS_AFTER_RESET, notifyMail: e.RESETDESK_NOTIFY_MAIL_AFTER_RESET },
     agents: { autoConfirm: e.RESETDESK_AGENT_AUTO_CONFIRM, seenWithinMs: e.RESETDESK_AGENT_SEEN_WITHIN_MINUTES * 60_000 },
+    console: consoleSettings.config,
     limits: Object.fromEntries(
       (Object.keys(LIMIT_VARIABLES) as LimitedAction[]).map((action) => [action, e[LIMIT_VARIABLES[action] as keyof typeof e] ?? DEFAULT_USAGE_LIMITS[action]]),
     ) as unknown as UsageLimits,

@@ -8,6 +8,8 @@ export interface BotMetrics {
   requestTransitions: Counter<'kind' | 'state'>;
   writebackJobs: Counter<'kind' | 'outcome'>;
   limitRefusals: Counter<'action' | 'scope'>;
+  undeliveredCards: Counter<'kind'>;
+  callerDenied: Counter<string>;
 }
 
 export function createMetrics(): BotMetrics {
@@ -25,6 +27,8 @@ export function createMetrics(): BotMetrics {
     }),
     requestTransitions: new Counter({ name: 'resetdesk_request_transitions_total', help: 'Reset request state changes', labelNames: ['kind', 'state'], registers: [registry] }),
     writebackJobs: new Counter({ name: 'resetdesk_writeback_jobs_total', help: 'Writeback jobs finished', labelNames: ['kind', 'outcome'], registers: [registry] }),
+    callerDenied: new Counter({ name: 'resetdesk_helpdesk_caller_denied_total', help: 'Helpdesk calls stopped because the account owner said the caller was not them', registers: [registry] }),
+    undeliveredCards: new Counter({ name: 'resetdesk_undelivered_cards_total', help: 'Cards that could not be delivered to anyone in Teams, after retries', labelNames: ['kind'], registers: [registry] }),
     limitRefusals: new Counter({ name: 'resetdesk_limit_refusals_total', help: 'Actions refused because a person or an account reached a usage limit', labelNames: ['action', 'scope'], registers: [registry] }),
   };
 }

@@ -90,16 +90,19 @@ describe('card action submissions', () => {
     expect(refusal(action).code).toBe('CARD_ACTION_UNKNOWN');
   });
 
-  it('reads a helpdesk start with an empty ticket box as "no ticket"', () => {
-    const action = parseCardAction({ verb: 'helpdesk.start', data: { ...ids, upn: ' jo.doe@contoso.com ', operation: 'unlock', ticket: '' } });
-    expect(action.data).toEqual({ ...ids, upn: 'jo.doe@contoso.com', operation: 'unlock' });
+  it('reads a helpdesk search and a chosen person, and trims a ticket', () => {
+    expect(parseCardAction({ verb: 'helpdesk.find', data: { ...ids, query: '  Jo Doe ' } }).data).toEqual({ ...ids, query: 'Jo Doe' });
+    const person = '3f2b1c0d-4e5f-4a6b-8c7d-9e0f1a2b3c4e';
+    expect(parseCardAction({ verb: 'helpdesk.reset', data: { ...ids, personId: person, ticket: ' INC-1 ' } }).data).toEqual({ ...ids, personId: person, ticket: 'INC-1' });
   });
 
   it.each([
-    ['a sign-in name without a domain', { upn: 'jodoe', operation: 'reset' }, 'upn'],
-    ['an operation the helpdesk cannot start', { upn: 'jo@contoso.com', operation: 'delete' }, 'operation'],
-  ])('refuses a helpdesk start with %s', (_what, extra, field) => {
-    expect(refusal({ verb: 'helpdesk.start', data: { ...ids, ...extra } }).details.fields).toBe(field);
+    ['a search of one letter', 'helpdesk.find', { query: 'J' }, 'query'],
+    ['a person id that is not one', 'helpdesk.pick', { personId: '../../me' }, 'personId'],
+    ['an unlock without a ticket', 'helpdesk.unlock', { personId: '3f2b1c0d-4e5f-4a6b-8c7d-9e0f1a2b3c4e', ticket: '  ' }, 'ticket'],
+    ['a deny without a reason', 'approval.deny', { reason: '' }, 'reason'],
+  ])('refuses %s', (_what, verb, extra, field) => {
+    expect(refusal({ verb, data: { ...ids, ...extra } }).details.fields).toBe(field);
   });
 
   it('refuses a method choice that is not a method id', () => {

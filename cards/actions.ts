@@ -24,7 +24,13 @@ export const CardVerb = {
   cancel: 'request.cancel',
   approve: 'approval.approve',
   deny: 'approval.deny',
-  helpdeskStart: 'helpdesk.start',
+  openHelpdesk: 'helpdesk.open',
+  findPerson: 'helpdesk.find',
+  pickPerson: 'helpdesk.pick',
+  helpdeskUnlock: 'helpdesk.unlock',
+  helpdeskReset: 'helpdesk.reset',
+  callerConfirm: 'caller.confirm',
+  callerDeny: 'caller.deny',
   confirmAgent: 'agent.confirm',
   revokeAgent: 'agent.revoke',
 } as const;
@@ -41,10 +47,6 @@ const codeSchema = z
 
 // Passwords are taken exactly as typed: spaces can be part of a passphrase.
 const passwordSchema = z.string().min(1).max(MAX_PASSWORD_LENGTH);
-
-// An empty optional text input arrives as "", which means "not given".
-const optionalText = (max: number) =>
-  z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), z.string().trim().max(max).optional());
 
 const base = actionContextSchema;
 // Decisions on an agent name the agent, not a request.
@@ -70,12 +72,16 @@ export const cardActionDataSchemas = {
   }),
   [CardVerb.cancel]: base,
   [CardVerb.approve]: base,
-  [CardVerb.deny]: base,
-  [CardVerb.helpdeskStart]: base.extend({
-    upn: z.string().trim().max(256).regex(/^[^\s@"]{1,64}@[A-Za-z0-9.-]{1,253}$/, 'must be a sign-in name like name@contoso.com'),
-    operation: z.enum(['reset', 'unlock']),
-    ticket: optionalText(64),
-  }),
+  // The first deny ends the request; its reason is the requester's to read.
+  [CardVerb.deny]: base.extend({ reason: z.string().trim().min(1, 'say why').max(500) }),
+  [CardVerb.openHelpdesk]: base,
+  [CardVerb.findPerson]: base.extend({ query: z.string().trim().min(2, 'type at least two letters').max(120) }),
+  [CardVerb.pickPerson]: base.extend({ personId: z.uuid() }),
+  // The ticket (or reason) goes into the audit record with what the helpdesk did.
+  [CardVerb.helpdeskUnlock]: base.extend({ personId: z.uuid(), ticket: z.string().trim().min(1, 'a ticket number or reason').max(64) }),
+  [CardVerb.helpdeskReset]: base.extend({ personId: z.uuid(), ticket: z.string().trim().min(1, 'a ticket number or reason').max(64) }),
+  [CardVerb.callerConfirm]: base,
+  [CardVerb.callerDeny]: base,
   [CardVerb.confirmAgent]: agentActionSchema,
   [CardVerb.revokeAgent]: agentActionSchema,
 } as const satisfies Record<CardVerb, z.ZodObject>;

@@ -21,10 +21,17 @@ describe('the approver card', () => {
     for (const part of ['Jo Doe', 'adm-jdoe@contoso.com', 'Member of Domain Admins', 'Code by text message to +1 ••• ••• ••42', 'Manager Dana Smith confirmed']) {
       expect(text).toContain(part);
     }
-    expect(buttons(card).map((b) => [b.title, b.verb])).toEqual([
-      ['Approve', 'approval.approve'],
-      ['Deny', 'approval.deny'],
-    ]);
+    expect(buttons(card).map((b) => b.title)).toEqual(['Approve', 'Deny']);
+    expect(buttons(card)[0]!.verb).toBe('approval.approve');
+    // Deny opens a form that asks why (the requester reads it) before the deny goes out.
+    const denyForm = (card.actions![1] as unknown as { card: { body: Array<{ id: string; isRequired: boolean }>; actions: Array<{ verb: string; title: string }> } }).card;
+    expect(denyForm.body[0]).toMatchObject({ id: 'reason', isRequired: true });
+    expect(denyForm.actions[0]).toMatchObject({ verb: 'approval.deny', title: 'Deny request' });
+  });
+
+  it('for an account that needs two approvers, says how many approved so far and who', () => {
+    const card = buildApprovalRequestCard({ ...ACTION, ...facts, approvalsRequired: 2, approvedBy: ['Sam Lee'] });
+    expect(visibleText(card)).toContain('Needs 2 approvers (1 of 2 so far: approved by Sam Lee).');
   });
 
   it('once approved, says by whom and when, and has no buttons left', () => {
@@ -34,9 +41,11 @@ describe('the approver card', () => {
     expect(card).not.toHaveProperty('actions');
   });
 
-  it('once denied, says by whom', () => {
-    const card = buildApprovalResolvedCard({ ...facts, decision: { outcome: 'denied', by: 'Sam Lee', at: ASKED_AT } });
+  it('once denied, says by whom and why, and keeps the checks that were passed', () => {
+    const card = buildApprovalResolvedCard({ ...facts, decision: { outcome: 'denied', by: 'Sam Lee', at: ASKED_AT, reason: 'Not during the change freeze' } });
     expect(visibleText(card)).toContain('Denied by Sam Lee');
+    expect(visibleText(card)).toContain('Not during the change freeze');
+    expect(visibleText(card)).toContain('Manager Dana Smith confirmed');
     expect(buttons(card)).toEqual([]);
   });
 

@@ -19,6 +19,9 @@ const approvalFactsSchema = z.object({
   checksPassed: z.array(completedCheckSchema).max(5).default([]),
   askedAt: instantSchema,
   expiresAt: instantSchema.optional(),
+  /** Different approvers needed, and who approved so far (display names). */
+  approvalsRequired: z.number().int().min(1).max(5).default(1),
+  approvedBy: z.array(displayNameSchema).max(5).default([]),
 });
 
 export const approvalRequestCardDataSchema = approvalFactsSchema.extend(actionContextSchema.shape);
@@ -27,7 +30,7 @@ export type ApprovalRequestCardData = z.input<typeof approvalRequestCardDataSche
 export const approvalResolvedCardDataSchema = approvalFactsSchema.extend({
   decision: z.discriminatedUnion('outcome', [
     z.object({ outcome: z.literal('approved'), by: displayNameSchema, at: instantSchema }),
-    z.object({ outcome: z.literal('denied'), by: displayNameSchema, at: instantSchema }),
+    z.object({ outcome: z.literal('denied'), by: displayNameSchema, at: instantSchema, reason: safeTextSchema }),
     z.object({ outcome: z.literal('expired'), at: instantSchema }),
   ]),
 });
@@ -56,13 +59,24 @@ type View = {
   hasDecider: boolean;
   decidedBy: string;
   decidedAt: string;
+  showProgress: boolean;
+  progressText: string;
+  hasReason: boolean;
+  reason: string;
   requestId: string;
   stepToken: string;
 };
 
 const render = cardTemplate<View>(template, 'approval');
 
-function factsView(f: Facts): Omit<View, 'heading' | 'headingColor' | 'showExpiry' | 'pending' | 'resolved' | 'resolutionStyle' | 'resolutionText' | 'hasDecider' | 'decidedBy' | 'decidedAt' | 'requestId' | 'stepToken'> {
+function progressOf(f: Facts): Pick<View, 'showProgress' | 'progressText'> {
+  if (f.approvalsRequired < 2) return { showProgress: false, progressText: '' };
+  const given = f.approvedBy.length;
+  const names = given > 0 ? `: approved by ${f.approvedBy.join(' and ')}` : '';
+  return { showProgress: true, progressText: `Needs ${f.approvalsRequired} approvers (${given} of ${f.approvalsRequired} so far${names}).` };
+}
+
+function factsView(f: Facts): Omit<View, 'heading' | 'headingColor' | 'showExpiry' | 'pending' | 'resolved' | 'resolutionStyle' | 'resolutionText' | 'hasDecider' | 'decidedBy' | 'decidedAt' | 'requestId' | 'stepToken' | 'showProgress' | 'progressText' | 'hasReason' | 'reason'> {
   return {
     requesterName: f.requester.displayName,
     requesterAccount: f.requester.account,
@@ -92,6 +106,9 @@ export function buildApprovalRequestCard(data: ApprovalRequestCardData): Adaptiv
     hasDecider: false,
     decidedBy: '',
     decidedAt: '',
+    ...progressOf(d),
+    hasReason: false,
+    reason: '',
     requestId: d.requestId,
     stepToken: d.stepToken,
   });
@@ -107,7 +124,8 @@ const OUTCOMES = {
 export function buildApprovalResolvedCard(data: ApprovalResolvedCardData): AdaptiveCard {
   const d = parseCardData(approvalResolvedCardDataSchema, data, 'approval resolved');
   const outcome = OUTCOMES[d.decision.outcome];
-  const by = d.decision.outcome === 'expired' ? undefined : d.decision.by;
+  const by = d.decision.outcome === 'expired' ? undefined : d.decision.outcome === 'approved' && d.approvedBy.length > 1 ? d.approvedBy.join(' and ') : d.decision.by;
+  const reason = d.decision.outcome === 'denied' ? d.decision.reason : undefined;
   return render({
     ...factsView(d),
     heading: outcome.heading,
@@ -120,6 +138,10 @@ export function buildApprovalResolvedCard(data: ApprovalResolvedCardData): Adapt
     hasDecider: by !== undefined,
     decidedBy: by ?? '',
     decidedAt: cardDateTime(d.decision.at),
+    showProgress: false,
+    progressText: '',
+    hasReason: reason !== undefined,
+    reason: reason ?? '',
     requestId: '',
     stepToken: '',
   });

@@ -22,6 +22,8 @@ export const enterCodeCardDataSchema = actionContextSchema.extend({
   validMinutes: z.int().min(1).max(60).default(10),
   notice: codeNoticeSchema.optional(),
   step: verificationStepSchema.optional(),
+  /** For a helpdesk member: the code went to the account owner, and the caller reads it back. */
+  audience: z.enum(['self', 'helpdesk']).default('self'),
 });
 export type EnterCodeCardData = z.input<typeof enterCodeCardDataSchema>;
 
@@ -48,6 +50,8 @@ const render = cardTemplate<{
   stepLabel: string;
   destination: string;
   codeArticle: string;
+  heading: string;
+  afterDestination: string;
   codeLength: number;
   validMinutes: number;
   hasNotice: boolean;
@@ -64,6 +68,8 @@ export function buildEnterCodeCard(data: EnterCodeCardData): AdaptiveCard {
     ...stepView(d.step),
     destination: maskedDestination(d.destination),
     codeArticle: d.codeLength === 8 ? 'an' : 'a',
+    heading: d.audience === 'helpdesk' ? 'Type the code the caller reads to you' : 'Type the code',
+    afterDestination: d.audience === 'helpdesk' ? ' Ask the caller to read it to you; never tell them a code yourself.' : '',
     codeLength: d.codeLength,
     validMinutes: d.validMinutes,
     hasNotice: notice !== undefined,

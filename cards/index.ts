@@ -7,6 +7,7 @@ export { ADAPTIVE_CARD_CONTENT_TYPE, MESSAGE_CONTENT_TYPE, cardAttachment, cardI
 export type { AdaptiveCard, CardElementJson } from './render-card';
 export { maskEmail, maskPhone } from './mask';
 export type { CodeDestination, VerificationMethod, CompletedCheck } from './verification-methods';
+export { codeDestinationSchema, maskedDestination, methodOffer, verificationMethodSchema } from './verification-methods';
 export type { VerificationStep } from './verification-step';
 export { buildMenuCard, DEFAULT_SELF_SERVICE_URL } from './menu-card';
 export type { MenuCardData } from './menu-card';
@@ -40,6 +41,8 @@ export {
   buildManagerRefusedCard,
   buildManagerAnsweredCard,
   buildLimitReachedCard,
+  buildOwnerAnsweredCard,
+  buildHelpdeskActedCard,
 } from './notice-cards';
 export type {
   StartAgainData,
@@ -49,10 +52,18 @@ export type {
   ManagerRefusedCardData,
   ManagerAnsweredCardData,
   LimitReachedCardData,
+  ApprovalDeniedCardData,
+  OwnerAnsweredCardData,
+  HelpdeskActedCardData,
 } from './notice-cards';
 export { buildApprovalRequestCard, buildApprovalResolvedCard } from './approval-card';
 export type { ApprovalRequestCardData, ApprovalResolvedCardData } from './approval-card';
-export { buildHelpdeskStartCard } from './helpdesk-start-card';
-export type { HelpdeskStartCardData } from './helpdesk-start-card';
+export {
+  buildHelpdeskFindCard, buildHelpdeskMatchesCard, buildHelpdeskAccountCard, buildOwnerConfirmCard, buildHelpdeskResultCard, buildTemporaryPasswordCard,
+} from './helpdesk-cards';
+export type {
+  HelpdeskFindCardData, HelpdeskMatchesCardData, HelpdeskAccountCardData, OwnerConfirmCardData, HelpdeskResultCardData, TemporaryPasswordCardData,
+} from './helpdesk-cards';
+export type { CardAudience } from './verification-methods';
 export { buildAgentEnrolledCard, buildAgentDecidedCard } from './agent-enrolled-card';
 export type { AgentEnrolledCardData, AgentDecidedCardData } from './agent-enrolled-card';

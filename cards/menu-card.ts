@@ -13,6 +13,8 @@ export const menuCardDataSchema = actionContextSchema.extend({
   /** Graph's `onPremisesSyncEnabled`: only synced accounts live in the AD the agent writes to. */
   syncedFromOnPremises: z.boolean(),
   selfServiceUrl: z.url({ protocol: /^https$/ }).max(2048).default(DEFAULT_SELF_SERVICE_URL),
+  /** A member of the helpdesk group also gets "Help someone". */
+  helpdesk: z.boolean().default(false),
 });
 export type MenuCardData = z.input<typeof menuCardDataSchema>;
 
@@ -21,6 +23,7 @@ const render = cardTemplate<{
   synced: boolean;
   cloudOnly: boolean;
   selfServiceUrl: string;
+  helpdesk: boolean;
   requestId: string;
   stepToken: string;
 }>(template, 'menu');
@@ -32,6 +35,7 @@ export function buildMenuCard(data: MenuCardData): AdaptiveCard {
     synced: d.syncedFromOnPremises,
     cloudOnly: !d.syncedFromOnPremises,
     selfServiceUrl: d.selfServiceUrl,
+    helpdesk: d.helpdesk,
     requestId: d.requestId,
     stepToken: d.stepToken,
   });

@@ -180,13 +180,20 @@ export const buildAwaitingApprovalCard = fixedNotice('awaiting approval', {
   restartable: false,
 });
 
-export const buildApprovalDeniedCard = fixedNotice('approval denied', {
-  heading: 'Not approved',
-  tone: 'attention',
-  lines: [say('IT did not approve this request.'), NOTHING_CHANGED],
-  hint: 'Contact the IT helpdesk if you need help.',
-  restartable: false,
+export const approvalDeniedCardDataSchema = startAgainSchema.extend({
+  /** The approver's reason, shown as typed (a TextRun is never read as markdown). */
+  reason: safeTextSchema.optional(),
 });
+export type ApprovalDeniedCardData = z.input<typeof approvalDeniedCardDataSchema>;
+
+/** To the requester, when an approver said no. */
+export function buildApprovalDeniedCard(data: ApprovalDeniedCardData = {}): AdaptiveCard {
+  const d = parseCardData(approvalDeniedCardDataSchema, data, 'approval denied');
+  const lines: Run[][] = [say('IT did not approve this request.')];
+  if (d.reason !== undefined) lines.push([{ text: 'Reason: ' }, { text: d.reason, bold: true }]);
+  lines.push(NOTHING_CHANGED);
+  return renderNotice({ heading: 'Not approved', tone: 'attention', lines, hint: 'Contact the IT helpdesk if you need help.', restartable: false });
+}
 
 export const managerRefusedCardDataSchema = z.object({ managerName: displayNameSchema });
 export type ManagerRefusedCardData = z.input<typeof managerRefusedCardDataSchema>;
@@ -250,4 +257,37 @@ export function buildLimitReachedCard(data: LimitReachedCardData): AdaptiveCard 
     hint: `You can try again after ${cardDateTime(d.until)}. The IT helpdesk can help you right away.`,
     restartable: false,
   });
+}
+
+export const ownerAnsweredCardDataSchema = z.object({ decision: z.enum(['confirmed', 'refused']) });
+export type OwnerAnsweredCardData = z.input<typeof ownerAnsweredCardDataSchema>;
+
+/** Replaces the "is that you on the phone?" card once the account's owner answered. */
+export function buildOwnerAnsweredCard(data: OwnerAnsweredCardData): AdaptiveCard {
+  const d = parseCardData(ownerAnsweredCardDataSchema, data, 'owner answered');
+  return renderNotice(
+    d.decision === 'confirmed'
+      ? { heading: 'Thanks, you confirmed', tone: 'good', lines: [say('The helpdesk can go on helping you on the phone.')], restartable: false }
+      : { heading: 'Thanks for telling us', tone: 'attention', lines: [say('Nothing was changed, and the helpdesk stopped.'), say('We sent you an e-mail about it.')], hint: 'If anything about this looks wrong, tell IT security.', restartable: false },
+  );
+}
+
+export const helpdeskActedCardDataSchema = z.object({
+  helpdeskName: displayNameSchema,
+  operation: z.enum(['reset', 'unlock']),
+  ticket: z.string().trim().min(1).max(64),
+  /** Where the temporary password went (masked here), for a reset. */
+  sentTo: z.string().trim().max(64).optional(),
+});
+export type HelpdeskActedCardData = z.input<typeof helpdeskActedCardDataSchema>;
+
+/** To the account's owner, in Teams: the helpdesk acted on their account (the same words go by mail). */
+export function buildHelpdeskActedCard(data: HelpdeskActedCardData): AdaptiveCard {
+  const d = parseCardData(helpdeskActedCardDataSchema, data, 'helpdesk acted');
+  const who = { text: d.helpdeskName, bold: true };
+  const lines: Run[][] = d.operation === 'reset'
+    ? [[{ text: 'Your helpdesk, ' }, who, { text: ', reset your password.' }], say(d.sentTo ? `A temporary password went to ${d.sentTo}; choose a new one when you sign in.` : 'Choose a new password when you sign in with the temporary one.')]
+    : [[{ text: 'Your helpdesk, ' }, who, { text: ', unlocked your account.' }], say('Sign in with the password you have.')];
+  lines.push([{ text: 'Ticket: ' }, { text: d.ticket, bold: true }]);
+  return renderNotice({ heading: d.operation === 'reset' ? 'The helpdesk reset your password' : 'The helpdesk unlocked your account', tone: 'default', lines, hint: "Didn't call the helpdesk? Tell IT security right away.", restartable: false });
 }

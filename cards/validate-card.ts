@@ -53,7 +53,9 @@ function contractProblems(json: unknown): string[] {
       problems.push(`${type}: has no text`);
     }
     if (type === 'Action.OpenUrl' && !String(node.url).startsWith('https://')) problems.push(`Action.OpenUrl: url must be https`);
-    if (type === 'Action.Submit') problems.push('Action.Submit: use Action.Execute (Universal Actions)');
+    // The one Action.Submit Teams needs: opening a dialog (task/fetch), which Action.Execute cannot do.
+    const opensDialog = (node.data as { msteams?: { type?: unknown } } | undefined)?.msteams?.type === 'task/fetch';
+    if (type === 'Action.Submit' && !opensDialog) problems.push('Action.Submit: use Action.Execute (Universal Actions)');
   });
   for (const input of inputs) {
     if ((input.style === 'password' || SECRET_INPUT_IDS.includes(String(input.id))) && 'value' in input) {

@@ -15,8 +15,13 @@ export const verificationMethodSchema = z.discriminatedUnion('kind', [
   ...codeDestinationSchema.options,
   z.object({ kind: z.literal('manager'), managerName: displayNameSchema }),
   z.object({ kind: z.literal('mfa') }),
+  /** The account's owner confirms in Teams that the helpdesk's caller is them. */
+  z.object({ kind: z.literal('person'), personName: displayNameSchema }),
 ]);
 export type VerificationMethod = z.input<typeof verificationMethodSchema>;
+
+/** Who reads the card: the person proving it's them, or a helpdesk member checking a caller. */
+export type CardAudience = 'self' | 'helpdesk';
 
 /** A check that was passed, as an approver reads it. */
 export const completedCheckSchema = z.discriminatedUnion('kind', [
@@ -30,17 +35,20 @@ export function maskedDestination(destination: z.output<typeof codeDestinationSc
   return destination.kind === 'email' ? maskEmail(destination.address) : maskPhone(destination.phoneNumber);
 }
 
-/** The choice a person taps: "E-mail a code to a•••@contoso.com". */
-export function methodOffer(method: z.output<typeof verificationMethodSchema>): string {
+/** The choice a person taps: "E-mail a code to a•••@contoso.com"; for the helpdesk, what the caller will be asked. */
+export function methodOffer(method: z.output<typeof verificationMethodSchema>, audience: CardAudience = 'self'): string {
+  const helpdesk = audience === 'helpdesk';
   switch (method.kind) {
     case 'email':
-      return `E-mail a code to ${maskEmail(method.address)}`;
+      return helpdesk ? `E-mail a code to their ${maskEmail(method.address)}; the caller reads it to you` : `E-mail a code to ${maskEmail(method.address)}`;
     case 'sms':
-      return `Text a code to ${maskPhone(method.phoneNumber)}`;
+      return helpdesk ? `Text a code to their ${maskPhone(method.phoneNumber)}; the caller reads it to you` : `Text a code to ${maskPhone(method.phoneNumber)}`;
     case 'manager':
-      return `Ask my manager, ${method.managerName}`;
+      return helpdesk ? `Ask their manager, ${method.managerName}` : `Ask my manager, ${method.managerName}`;
     case 'mfa':
       return 'Sign in again with MFA';
+    case 'person':
+      return `Ask ${method.personName} in Teams whether the caller is them`;
   }
 }
 
@@ -57,5 +65,7 @@ export function checkDone(check: z.output<typeof completedCheckSchema>): string 
       return 'Fresh sign-in with MFA';
     case 'helpdesk':
       return `Helpdesk agent ${check.agentName} checked the caller`;
+    case 'person':
+      return `${check.personName} confirmed in Teams that the caller was them`;
   }
 }

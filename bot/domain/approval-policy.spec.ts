@@ -1,6 +1,6 @@
 import { ResetDeskError } from '../errors';
 import {
-  approvalConfigSchema, approvalDeadline, assertApproverMayDecide, assertHelpdeskMayStart,
+  approvalConfigSchema, approvalDeadline, approvalsNeeded, assertApproverMayDecide, assertHelpdeskMayStart,
   assertHelpdeskVerifiedCaller, requiresApproval,
 } from './approval-policy';
 import { ALICE, APPROVER_ANN, at, HELPDESK_HANK, requestIn, T0, TENANT } from './request-fixtures';
@@ -101,5 +101,25 @@ describe('helpdesk-assisted requests', () => {
 
   test('a self-service request is not held to the helpdesk rule', () => {
     expect(codeOf(() => assertHelpdeskVerifiedCaller(requestIn('verified', { methodsRequired: 0 })))).toBe('NO_ERROR');
+  });
+});
+
+describe('how many approvers a request needs', () => {
+  const privileged = { kind: 'reset' as const, privileged: true, requestedBy: undefined };
+  test('an ordinary account needs none; a privileged one one; a tier-0 one two, from different people', () => {
+    expect(approvalsNeeded({ ...privileged, privileged: false }, [])).toBe(0);
+    expect(approvalsNeeded(privileged, ['Backup Operators'])).toBe(1);
+    expect(approvalsNeeded(privileged, ['Backup Operators', 'Domain Admins'])).toBe(2);
+  });
+  test('groups the agent did not name count as tier 0', () => {
+    expect(approvalsNeeded(privileged, undefined)).toBe(2);
+  });
+  test('the numbers and the tier-0 groups are settings', () => {
+    const config = approvalConfigSchema.parse({ approvalsRequired: 2, approvalsRequiredTier0: 3, tier0Groups: ['Tier0 Operators'] });
+    expect(approvalsNeeded(privileged, ['Domain Admins'], config)).toBe(2);
+    expect(approvalsNeeded(privileged, ['tier0 operators'], config)).toBe(3);
+  });
+  test('a status check never needs one', () => {
+    expect(approvalsNeeded({ ...privileged, kind: 'status' }, ['Domain Admins'])).toBe(0);
   });
 });

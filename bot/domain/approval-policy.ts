@@ -7,6 +7,12 @@ export const approvalConfigSchema = z.object({
   ttlMs: z.number().int().positive().max(7 * 24 * 60 * 60 * 1000).default(30 * 60 * 1000),
   /** Some organisations want a second person on every helpdesk-assisted reset, not only on privileged ones. */
   requireForHelpdesk: z.boolean().default(false),
+  /** Different approvers a privileged account needs. */
+  approvalsRequired: z.number().int().min(1).max(5).default(1),
+  /** ... and an account in a tier-0 group (the ones that own the domain). */
+  approvalsRequiredTier0: z.number().int().min(1).max(5).default(2),
+  /** Protected groups whose members are tier 0, by the names the agent reports (English names for the built-in ones). */
+  tier0Groups: z.array(z.string().min(1).max(64)).default(['Domain Admins', 'Enterprise Admins', 'Schema Admins', 'Administrators']),
 });
 export type ApprovalConfig = z.output<typeof approvalConfigSchema>;
 export const DEFAULT_APPROVAL_CONFIG: ApprovalConfig = approvalConfigSchema.parse({});
@@ -19,6 +25,21 @@ export const DEFAULT_APPROVAL_CONFIG: ApprovalConfig = approvalConfigSchema.pars
 export function requiresApproval(request: Pick<ResetRequest, 'kind' | 'privileged' | 'requestedBy'>, config: ApprovalConfig = DEFAULT_APPROVAL_CONFIG): boolean {
   if (request.kind === 'status') return false;
   return request.privileged || (config.requireForHelpdesk && request.requestedBy !== undefined);
+}
+
+/**
+ * How many different approvers a request needs: none for an ordinary account,
+ * more for one in a tier-0 group (as the agent reported its groups). An
+ * account whose groups the agent did not name counts as tier 0: unknown is
+ * never the cheaper answer.
+ */
+export function approvalsNeeded(
+  request: Pick<ResetRequest, 'kind' | 'privileged' | 'requestedBy'>, privilegeGroups: readonly string[] | undefined, config: ApprovalConfig = DEFAULT_APPROVAL_CONFIG,
+): number {
+  if (!requiresApproval(request, config)) return 0;
+  if (!request.privileged) return config.approvalsRequired;
+  const tier0 = privilegeGroups === undefined || privilegeGroups.some((g) => config.tier0Groups.some((t) => t.toLowerCase() === g.toLowerCase()));
+  return Math.max(config.approvalsRequired, tier0 ? config.approvalsRequiredTier0 : config.approvalsRequired);
 }
 
 export function approvalDeadline(now: Date, config: ApprovalConfig = DEFAULT_APPROVAL_CONFIG): Date {

@@ -23,8 +23,11 @@ export function sampleRequest(overrides: Partial<ResetRequest> = {}): ResetReque
     kind: 'reset',
     state: 'started',
     privileged: false,
+    privilegedBecause: [],
     methodsRequired: 1,
     methodsPassed: [],
+    approvalsRequired: 0,
+    approvedBy: [],
     subject: {
       onPremisesSid: 'S-1-5-21-1004336348-1177238915-682003330-1105',
       samAccountName: 'alice',

@@ -36,11 +36,19 @@ export interface ResetRequest {
   ownerAadId: string;
   /** AAD object id of the helpdesk member who started the request on the owner's behalf. */
   requestedBy?: string;
+  /** The helpdesk's ticket number or reason, kept with every record of the request. */
+  ticket?: string;
   kind: RequestKind;
   state: RequestState;
   privileged: boolean;
+  /** Why the agent holds the account privileged, as an approver reads it; empty when it is not. */
+  privilegedBecause: string[];
   methodsRequired: number;
   methodsPassed: VerificationMethodName[];
+  /** How many different approvers must approve before anything is written (0: none). */
+  approvalsRequired: number;
+  /** Who approved so far, in order; a deny ends the request instead. */
+  approvedBy: string[];
   subject: AccountSubject;
   /** Grows by one on every transition; the store writes with `WHERE version = previous` so two replicas cannot both move a request. */
   version: number;
@@ -74,33 +82,16 @@ export const newResetRequestSchema = z.object({
   tenantId: aadIdSchema,
   ownerAadId: aadIdSchema,
   requestedBy: aadIdSchema.optional(),
+  ticket: z.string().trim().min(1).max(64).optional(),
   kind: z.enum(REQUEST_KINDS),
   privileged: z.boolean(),
+  privilegedBecause: z.array(z.string().min(1).max(160)).max(8).default([]),
   methodsRequired: z.number().int().min(0).max(VERIFICATION_METHOD_NAMES.length),
+  approvalsRequired: z.number().int().min(0).max(5).default(0),
   subject: accountSubjectSchema,
   ttlMs: z.number().int().positive().max(24 * 60 * 60 * 1000).optional(),
 });
 export type NewResetRequest = z.input<typeof newResetRequestSchema>;
-
-/** For a store reading rows back: dates may come back as strings. */
-export const resetRequestSchema = z.object({
-  id: z.string().min(1),
-  tenantId: aadIdSchema,
-  ownerAadId: aadIdSchema,
-  requestedBy: aadIdSchema.optional(),
-  kind: z.enum(REQUEST_KINDS),
-  state: z.enum(REQUEST_STATES),
-  privileged: z.boolean(),
-  methodsRequired: z.number().int().min(0),
-  methodsPassed: z.array(z.enum(VERIFICATION_METHOD_NAMES)),
-  subject: accountSubjectSchema,
-  version: z.number().int().positive(),
-  createdAt: z.coerce.date(),
-  updatedAt: z.coerce.date(),
-  expiresAt: z.coerce.date(),
-  resultCode: z.string().optional(),
-  resultMessage: z.string().optional(),
-});
 
 /**
  * Whose clicks move this request: the helpdesk member who started it, or else
@@ -127,6 +118,9 @@ export function createResetRequest(input: NewResetRequest, now: Date): Transitio
   }
   const v = parsed.data;
   if (v.requestedBy !== undefined) assertHelpdeskNotSelf(v.requestedBy, v.ownerAadId);
+  if (v.requestedBy !== undefined && v.ticket === undefined) {
+    throw new ResetDeskError('REQUEST_INVALID', 'A helpdesk request needs a ticket number or a reason.', { fields: 'ticket' });
+  }
   if (v.requestedBy !== undefined && v.methodsRequired < 1) {
     // A helpdesk member must prove who is on the phone before acting for them.
     throw new ResetDeskError('REQUEST_INVALID', 'A helpdesk request needs the caller to be verified.', { fields: 'methodsRequired' });
@@ -136,11 +130,15 @@ export function createResetRequest(input: NewResetRequest, now: Date): Transitio
     tenantId: v.tenantId,
     ownerAadId: v.ownerAadId,
     ...(v.requestedBy !== undefined ? { requestedBy: v.requestedBy } : {}),
+    ...(v.ticket !== undefined ? { ticket: v.ticket } : {}),
     kind: v.kind,
     state: 'started',
     privileged: v.privileged,
+    privilegedBecause: v.privilegedBecause,
     methodsRequired: v.methodsRequired,
     methodsPassed: [],
+    approvalsRequired: v.approvalsRequired,
+    approvedBy: [],
     subject: v.subject,
     version: 1,
     createdAt: now,
@@ -153,7 +151,10 @@ export function createResetRequest(input: NewResetRequest, now: Date): Transitio
       action: 'request.created',
       actor: driverOf(request),
       requestId: request.id,
-      details: { to: 'started', kind: v.kind, privileged: v.privileged, methodsRequired: v.methodsRequired, version: 1, helpdesk: v.requestedBy !== undefined },
+      details: {
+        to: 'started', kind: v.kind, privileged: v.privileged, methodsRequired: v.methodsRequired, approvalsRequired: v.approvalsRequired, version: 1,
+        helpdesk: v.requestedBy !== undefined, ...(v.ticket !== undefined ? { ticket: v.ticket } : {}),
+      },
     },
   };
 }
@@ -164,12 +165,13 @@ export type ResetEvent =
   /** Only when policy needs no method for this kind (and never for a helpdesk request). */
   | { type: 'verificationWaived' }
   /** Too many wrong codes, or the manager refused: the request is closed. */
-  | { type: 'verificationFailed'; method: VerificationMethodName; reasonCode: 'VERIFY_TOO_MANY_TRIES' | 'VERIFY_MANAGER_REFUSED' | 'VERIFY_CHALLENGE_FAILED' }
+  | { type: 'verificationFailed'; method: VerificationMethodName; reasonCode: 'VERIFY_TOO_MANY_TRIES' | 'VERIFY_MANAGER_REFUSED' | 'VERIFY_CALLER_DENIED' | 'VERIFY_CHALLENGE_FAILED' }
   | { type: 'passwordRejected'; violationCodes: string[] }
   | { type: 'approvalRequested'; expiresAt: Date }
-  /** `expiresAt`: how long the requester has to finish (e.g. type the new password) after approval. */
+  /** One approver's yes; `expiresAt`: how long the requester has to finish (e.g. type the new password) once the last needed one is in. */
   | { type: 'approved'; by: string; expiresAt: Date }
-  | { type: 'denied'; by: string }
+  /** The first no ends the request; the reason is the requester's to read. */
+  | { type: 'denied'; by: string; reason: string }
   | { type: 'approvalExpired' }
   | { type: 'queued'; jobId: string; expiresAt: Date }
   | { type: 'leased'; agentId: string }
@@ -206,8 +208,8 @@ const ALLOWED_FROM: { readonly [K in ResetEventType]: readonly RequestState[] } 
   leased: ['queued'],
   leaseExpired: ['applying'],
   succeeded: ['applying'],
-  // Before the job runs too: no agent alive, or sealing impossible, fails the request at once rather than leaving it hanging.
-  failed: ['verified', 'approved', 'queued', 'applying'],
+  // Before the job runs too: no agent alive, sealing impossible, or approvers who cannot be reached fail the request at once rather than leaving it hanging.
+  failed: ['verified', 'awaiting_approval', 'approved', 'queued', 'applying'],
   jobExpired: ['queued'],
   timedOut: ['started', 'verifying', 'verified', 'approved'],
   cancelled: ['started', 'verifying', 'verified', 'awaiting_approval', 'approved'],
@@ -264,7 +266,7 @@ interface Step {
   action: string;
   actor: AuditActor;
   details?: AuditDetails;
-  changes?: Partial<Pick<ResetRequest, 'methodsPassed' | 'expiresAt' | 'resultCode' | 'resultMessage'>>;
+  changes?: Partial<Pick<ResetRequest, 'methodsPassed' | 'approvedBy' | 'expiresAt' | 'resultCode' | 'resultMessage'>>;
 }
 
 function decide(request: ResetRequest, event: ResetEvent): Step {
@@ -303,16 +305,37 @@ function decide(request: ResetRequest, event: ResetEvent): Step {
     case 'approvalRequested':
       if (request.kind === 'status') throw illegal(request, event, 'status_needs_no_approval');
       return { to: 'awaiting_approval', action: 'approval.requested', actor: driver, changes: { expiresAt: event.expiresAt } };
-    case 'approved':
+    case 'approved': {
       assertNotSelfInterested(request, event.by);
-      return { to: 'approved', action: 'approval.approved', actor: { type: 'approver', id: event.by }, changes: { expiresAt: event.expiresAt } };
-    case 'denied':
+      if (request.approvedBy.includes(event.by)) {
+        // A second yes from the same person is not a second approver.
+        throw new ResetDeskError('APPROVAL_ALREADY_GIVEN', 'You have already approved this request; another approver must approve it too.');
+      }
+      const approvedBy = [...request.approvedBy, event.by];
+      const needed = Math.max(1, request.approvalsRequired);
+      const complete = approvedBy.length >= needed;
+      return {
+        to: complete ? 'approved' : 'awaiting_approval',
+        action: complete ? 'approval.approved' : 'approval.recorded',
+        actor: { type: 'approver', id: event.by },
+        details: { approvals: approvedBy.length, required: needed },
+        changes: complete ? { approvedBy, expiresAt: event.expiresAt } : { approvedBy },
+      };
+    }
+    case 'denied': {
       assertNotSelfInterested(request, event.by);
-      return { to: 'denied', action: 'approval.denied', actor: { type: 'approver', id: event.by }, changes: { resultCode: 'APPROVAL_DENIED' } };
+      const reason = event.reason.trim();
+      if (reason.length === 0 || reason.length > 500) throw new ResetDeskError('APPROVAL_REASON_REQUIRED', 'Say why you deny it, in at most 500 characters; the requester reads it.');
+      return {
+        to: 'denied', action: 'approval.denied', actor: { type: 'approver', id: event.by },
+        details: { reason },
+        changes: { resultCode: 'APPROVAL_DENIED', resultMessage: reason },
+      };
+    }
     case 'approvalExpired':
       return { to: 'expired', action: 'approval.expired', actor: SYSTEM_ACTOR, changes: { resultCode: 'APPROVAL_EXPIRED' } };
     case 'queued':
-      if (request.state === 'verified' && request.privileged && request.kind !== 'status') {
+      if (request.state === 'verified' && (request.privileged || request.approvalsRequired > 0) && request.kind !== 'status') {
         // The one place that guarantees a privileged account is never written without a human's approval.
         throw illegal(request, event, 'approval_required');
       }

@@ -74,7 +74,8 @@ export function createGraphCall(config: ResolvedGraphConfig, tokens: GraphTokenS
             continue;
           }
         }
-        log.warn({ operation, errorCode: mapped.code, ...mapped.details, attempt }, 'graph call failed');
+        // A 404 is an answer ("no manager", "no such person") that the caller handles, not an outage to alert on.
+        log[status === 404 ? 'debug' : 'warn']({ operation, errorCode: mapped.code, ...mapped.details, attempt }, 'graph call failed');
         throw mapped;
       }
     }

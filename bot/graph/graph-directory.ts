@@ -64,9 +64,16 @@ export interface MailBody {
   content: string;
 }
 
+export interface FoundUser extends DirectoryUser {
+  jobTitle?: string | null;
+  department?: string | null;
+}
+
 export interface GraphDirectory {
   getUser(aadObjectId: string): Promise<DirectoryUser>;
   getUserByUpn(userPrincipalName: string): Promise<DirectoryUser>;
+  /** People whose name, given name, surname, mail or sign-in name starts with `text` (at most `top`), for the helpdesk. */
+  searchUsers(text: string, top?: number): Promise<FoundUser[]>;
   /** null when the user has no manager. */
   getManager(aadObjectId: string): Promise<DirectoryManager | null>;
   getAuthenticationMethods(aadObjectId: string): Promise<AuthenticationMethods>;
@@ -123,6 +130,10 @@ const userSchema = z.object({
   onPremisesUserPrincipalName: nullableString,
   accountEnabled: nullableBoolean,
 });
+const searchText = z.string().trim().min(2).max(120).regex(/^[^\p{Cc}]+$/u);
+const searchResultSchema = z.object({
+  value: z.array(userSchema.extend({ jobTitle: nullableString.optional(), department: nullableString.optional() })).max(999),
+});
 const managerSchema = z.object({ id: z.string().min(1), displayName: nullableString, mail: nullableString });
 const emailMethodsSchema = z.object({ value: z.array(z.object({ emailAddress: z.string() })) });
 const phoneMethodsSchema = z.object({
@@ -164,6 +175,15 @@ export function createGraphDirectory(config: GraphDirectoryConfig, deps: GraphDi
     getUser: async (aadObjectId) => fetchUser(input(guid, aadObjectId, 'getUser'), 'getUser'),
 
     getUserByUpn: async (userPrincipalName) => fetchUser(input(upn, userPrincipalName, 'getUserByUpn'), 'getUserByUpn'),
+
+    async searchUsers(text, top = 8) {
+      const q = input(searchText, text, 'searchUsers');
+      // OData quotes a single quote by doubling it; nothing else in the text is special inside a string literal.
+      const literal = `'${q.replace(/'/g, "''")}'`;
+      const filter = ['displayName', 'givenName', 'surname', 'mail', 'userPrincipalName'].map((p) => `startswith(${p},${literal})`).join(' or ');
+      const raw = await call('searchUsers', 'user', (api) => api('/users').filter(filter).select([...USER_PROPERTIES, 'jobTitle', 'department']).top(top).get());
+      return parse(searchResultSchema, raw, 'searchUsers').value;
+    },
 
     async getManager(aadObjectId) {
       const id = input(guid, aadObjectId, 'getManager');

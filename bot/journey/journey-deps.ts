@@ -13,6 +13,7 @@ import type { BotMetrics } from '../metrics';
 import type { Store, WritebackJob } from '../store';
 import type { CardMessenger, PeopleDirectory, WritebackPort } from './ports';
 import type { RequestSnapshots } from './request-snapshots';
+import type { DeliverySeal } from '../helpdesk-delivery-key';
 
 export interface Actor {
   aadObjectId: string;
@@ -34,21 +35,27 @@ export interface JourneyConfig {
   approverGroupId: string | undefined;
   /** Members may confirm and revoke writeback agents from their card. */
   adminGroupId: string | undefined;
+  /** Members may verify a caller and unlock or reset their account. */
+  helpdeskGroupId: string | undefined;
+  /** Where a helpdesk reset's temporary password goes: the person's verified phone or address, or once to the helpdesk member in a dialog. */
+  helpdeskDelivery: 'verified-method' | 'reveal-once';
   /** How recently an agent must have been heard from to count as active. */
   agents: { seenWithinMs: number };
   /** Where approval cards go: a Teams channel the bot is installed in. */
   approverChannel: { channelId: string; serviceUrl: string } | undefined;
   afterReset: { revokeSessions: boolean; notifyMail: boolean };
   mailFrom: string | undefined;
-  jobTtlMs: number;
   inspectTimeoutMs: number;
-  codeDigits: number;
   /** Keys the manager's answer token; the same secret that peppers codes. */
   pepper: Buffer;
 }
 
 export interface JourneyDeps {
   store: Store;
+  /** Seals a helpdesk reset's temporary password to the service itself until it is delivered. */
+  deliverySeal: DeliverySeal;
+  /** Text messages the service sends itself (a temporary password to the person's phone). */
+  sms: { send(toE164: string, text: string): Promise<unknown> } | undefined;
   /** What this replica last wrote for requests in their code step (saves a read per code answer). */
   snapshots: RequestSnapshots;
   people: PeopleDirectory;

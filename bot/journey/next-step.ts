@@ -10,6 +10,7 @@ import type { ResetRequest as StoredRequest } from '../store';
 import type { JourneyDeps } from './journey-deps';
 import { passwordView } from './new-password';
 import { queueJob } from './queue-job';
+import { setTemporaryPassword } from './temporary-password-delivery';
 import { toDomain } from './request-records';
 import { requestApproval } from './request-approval';
 import { inspectOrNull } from './verification-options';
@@ -17,7 +18,7 @@ import type { View } from './views';
 
 /** Whether a verified request goes to approval first; status checks change nothing and never do. */
 export function needsApproval(deps: JourneyDeps, request: DomainRequest): boolean {
-  return request.kind !== 'status' && request.state === 'verified' && requiresApproval(request, deps.config.approval);
+  return request.kind !== 'status' && request.state === 'verified' && (request.approvalsRequired > 0 || requiresApproval(request, deps.config.approval));
 }
 
 /** The card a request shows once verified (or approved): the password card of its kind, or none (approval and jobs commit steps of their own). */
@@ -26,7 +27,9 @@ export function stepWhenVerified(deps: JourneyDeps, request: DomainRequest): Car
   return passwordStepOf(request);
 }
 
-export function passwordStepOf(request: Pick<DomainRequest, 'kind'>): CardStep | null {
+/** A person types their own new password; a helpdesk reset sets a generated one, so it has no password card. */
+export function passwordStepOf(request: Pick<DomainRequest, 'kind' | 'requestedBy'>): CardStep | null {
+  if (request.requestedBy !== undefined) return null;
   return request.kind === 'reset' ? 'new_password' : request.kind === 'change' ? 'change_password' : null;
 }
 
@@ -36,6 +39,7 @@ export async function afterVerified(deps: JourneyDeps, row: StoredRequest, stepT
 }
 
 export async function nextStepView(deps: JourneyDeps, row: StoredRequest, stepToken: string | null, report: InspectReport | undefined): Promise<View> {
+  if (row.requestedBy && row.kind === 'reset') return setTemporaryPassword(deps, row);
   switch (row.kind) {
     case 'reset':
     case 'change':

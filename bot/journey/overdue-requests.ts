@@ -9,6 +9,7 @@ import { isResetDeskError } from '../errors';
 import { startAgain } from './refusals';
 import { view } from './views';
 import { updateRequesterCard } from './requester-card';
+import { approvalFacts, updateApprovalCard } from './request-approval';
 import type { JourneyDeps } from './journey-deps';
 import { commitTransition, toDomain } from './request-records';
 
@@ -23,6 +24,10 @@ export async function expireOverdueRequests(deps: JourneyDeps): Promise<number> 
       const moved = await commitTransition(deps.store, row, applyEvent(toDomain(row), event, deps.now()));
       closed += 1;
       deps.metrics.requestTransitions.inc({ kind: row.kind, state: moved.row.state });
+      if (row.state === 'awaiting_approval') {
+        // The approvers' card says so too, so nobody clicks on a request that is over.
+        await updateApprovalCard(deps, moved.row, view('approvalResolved', { ...(await approvalFacts(deps, moved.row)), decision: { outcome: 'expired', at: deps.now() } }));
+      }
     } catch (err) {
       if (!isResetDeskError(err, 'STORE_VERSION_CONFLICT')) {
         deps.logger.warn({ err: { code: isResetDeskError(err) ? err.code : 'UNKNOWN' }, requestId: row.id }, 'could not close an overdue request');

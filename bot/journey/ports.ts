@@ -3,12 +3,14 @@
 // AD, and a way to change cards already in a chat. Adapters implement them.
 import type { InspectReport } from '../../agent/protocol';
 import type { AdaptiveCard } from '../../cards';
-import type { DirectoryUser, AuthenticationMethods, DirectoryManager } from '../graph/graph-directory';
+import type { DirectoryUser, AuthenticationMethods, DirectoryManager, FoundUser } from '../graph/graph-directory';
 import type { NewJob } from '../store';
 
 export interface PeopleDirectory {
   getUser(aadObjectId: string): Promise<DirectoryUser>;
   getUserByUpn(upn: string): Promise<DirectoryUser>;
+  /** People whose name, mail or sign-in name starts with `text`, for the helpdesk to find a caller. */
+  searchUsers(text: string, top?: number): Promise<FoundUser[]>;
   getManager(aadObjectId: string): Promise<DirectoryManager | null>;
   getAuthenticationMethods(aadObjectId: string): Promise<AuthenticationMethods>;
   isMemberOfGroup(aadObjectId: string, groupId: string): Promise<boolean>;
@@ -48,13 +50,29 @@ export interface CardLocation {
   activityId: string;
 }
 
+/** A card the bot posted in a channel, so it can be updated for everyone later. */
+export interface ChannelPost {
+  channelId: string;
+  serviceUrl: string;
+  activityId: string;
+}
+
+/**
+ * Proactive sends. Each resolves only when Teams took the message, and
+ * rejects (TEAMS_SEND_FAILED, TEAMS_NO_CONVERSATION) when it did not, so the
+ * code that asked can tell the person the truth.
+ */
 export interface CardMessenger {
   /** Replaces a card already in a chat (a proactive update). */
   updateCard(at: CardLocation, card: AdaptiveCard): Promise<void>;
   /** Sends a new card to a person's 1:1 chat with the bot; returns where it landed, or null if we cannot reach them. */
   sendCardToPerson(tenantId: string, aadObjectId: string, card: AdaptiveCard): Promise<CardLocation | null>;
-  /** Posts a card to a Teams channel the bot is installed in. */
-  postToChannel(channel: { tenantId: string; channelId: string; serviceUrl: string }, card: AdaptiveCard): Promise<void>;
+  /** Posts a card to a Teams channel the bot is installed in; returns where it landed. */
+  postToChannel(channel: { tenantId: string; channelId: string; serviceUrl: string }, card: AdaptiveCard): Promise<ChannelPost>;
+  /** Replaces a card the bot posted in a channel, for everyone there. */
+  updateChannelCard(post: ChannelPost & { tenantId: string }, card: AdaptiveCard): Promise<void>;
+  /** Opens a 1:1 chat with a person the bot has no conversation with yet (by their Teams id), and sends the card there. */
+  openPersonalChat(tenantId: string, teamsUserId: string, serviceUrl: string, card: AdaptiveCard): Promise<CardLocation | null>;
   /** Whether the bot can message this person in a 1:1 chat (it knows how to reach them). */
   canReachPerson(tenantId: string, aadObjectId: string): Promise<boolean>;
 }

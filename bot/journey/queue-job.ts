@@ -4,7 +4,7 @@
 // that nothing will take.
 import { applyEvent } from '../domain/reset-request';
 import { isResetDeskError } from '../errors';
-import type { ResetRequest as StoredRequest } from '../store';
+import type { RequestPatch, ResetRequest as StoredRequest } from '../store';
 import type { JourneyDeps } from './journey-deps';
 import type { PrepareJobInput } from './ports';
 import { startAgain } from './refusals';
@@ -15,6 +15,8 @@ export interface QueueOptions {
   /** Called when nothing was queued (no agent), e.g. to give back a counted use. */
   ifNotQueued?: () => Promise<void>;
   jobOptions?: PrepareJobInput['options'];
+  /** More to write with the move to `queued`, in the same transaction (a sealed delivery copy). */
+  patch?: RequestPatch;
 }
 
 export async function queueJob(
@@ -40,7 +42,7 @@ export async function queueJob(
     throw err;
   }
   const queued = applyEvent(request, { type: 'queued', jobId: job.id!, expiresAt: job.expiresAt }, deps.now());
-  await commitTransition(deps.store, row, queued, { options: { enqueueJob: job } });
+  await commitTransition(deps.store, row, queued, { options: { enqueueJob: job }, ...(opts.patch ? { patch: opts.patch } : {}) });
   deps.metrics.requestTransitions.inc({ kind: row.kind, state: 'queued' });
   return view('working', { operation: row.kind });
 }

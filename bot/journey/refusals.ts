@@ -36,6 +36,8 @@ export const JOURNEY_ERROR_VIEWS = {
   VERIFY_CHALLENGE_MISMATCH: stepOver,
   VERIFY_CHALLENGE_USED: stepOver,
   REQUEST_NOT_YOURS: notAllowed,
+  VERIFY_NOT_MANAGER: notAllowed,
+  VERIFY_NOT_OWNER: notAllowed,
   APPROVAL_SELF: notAllowed,
   APPROVAL_NOT_APPROVER: notAllowed,
   REQUEST_EXPIRED: expired,

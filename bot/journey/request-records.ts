@@ -15,11 +15,15 @@ export function toDomain(row: StoredRequest): DomainRequest {
     tenantId: row.tenantId,
     ownerAadId: row.ownerAadId,
     ...(row.requestedBy ? { requestedBy: row.requestedBy } : {}),
+    ...(row.ticket ? { ticket: row.ticket } : {}),
     kind: row.kind,
     state: row.state,
     privileged: row.privileged,
+    privilegedBecause: row.privilegedBecause,
     methodsRequired: row.methodsRequired,
     methodsPassed: row.methodsPassed,
+    approvalsRequired: row.approvalsRequired,
+    approvedBy: row.approvedBy,
     subject: row.subject,
     version: row.version,
     createdAt: row.createdAt,
@@ -40,7 +44,7 @@ export interface Committed {
   stepToken: string | null;
 }
 
-type TrackedFields = Pick<StoredRequest, 'state' | 'privileged' | 'methodsRequired' | 'methodsPassed' | 'expiresAt' | 'resultCode' | 'resultMessage'>;
+type TrackedFields = Pick<StoredRequest, 'state' | 'privileged' | 'methodsRequired' | 'methodsPassed' | 'approvedBy' | 'expiresAt' | 'resultCode' | 'resultMessage'>;
 
 function isDate(value: unknown): value is Date {
   return Object.prototype.toString.call(value) === '[object Date]';
@@ -87,6 +91,7 @@ export async function commitTransition(
       privileged: next.privileged,
       methodsRequired: next.methodsRequired,
       methodsPassed: next.methodsPassed,
+      approvedBy: next.approvedBy,
       expiresAt: next.expiresAt,
       resultCode: next.resultCode ?? null,
       resultMessage: next.resultMessage ?? null,

@@ -5,7 +5,7 @@ const T0 = new Date('2026-11-27T08:00:00.000Z');
 
 function request(id: string): ResetRequest {
   return {
-    id, tenantId: 't', ownerAadId: 'o', requestedBy: null, kind: 'reset', state: 'verifying', privileged: false, methodsRequired: 1, methodsPassed: [],
+    id, tenantId: 't', ownerAadId: 'o', requestedBy: null, kind: 'reset', state: 'verifying', privileged: false, privilegedBecause: [], approvalsRequired: 0, approvedBy: [], approvalPost: null, ticket: null, sealedDelivery: null, methodsRequired: 1, methodsPassed: [],
     subject: null, stepTokenHash: 'h', step: 'enter_code', conversationId: null, cardActivityId: null, resultCode: null, resultMessage: null, version: 1,
     createdAt: T0, updatedAt: T0, expiresAt: T0,
   } as ResetRequest;

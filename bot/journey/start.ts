@@ -2,6 +2,7 @@
 // starts a request for the person's own account. The menu's buttons carry the
 // id the request will get, so a double tap starts one request.
 import { randomUUID } from 'node:crypto';
+import { approvalsNeeded } from '../domain/approval-policy';
 import { applyEvent, createResetRequest, type RequestKind } from '../domain/reset-request';
 import { issueStepToken } from '../domain/step-token';
 import { requiredMethodCount } from '../domain/verification/verification-policy';
@@ -11,15 +12,17 @@ import { newMenuToken, startAgain, viewForError } from './refusals';
 import { commitTransition, toAuditInput, toDomain } from './request-records';
 import { spendUse } from './usage-guard';
 import { chooseMethodView, inspectOrNull } from './verification-options';
+import { isHelpdeskMember, openHelpdesk } from './helpdesk';
 import { view, type View } from './views';
 
 export async function showMenu(deps: JourneyDeps, actor: Actor): Promise<View> {
-  const user = await deps.people.getUser(actor.aadObjectId);
+  const [user, helpdesk] = await Promise.all([deps.people.getUser(actor.aadObjectId), isHelpdeskMember(deps, actor)]);
   return view('menu', {
     requestId: randomUUID(),
     stepToken: newMenuToken(),
     displayName: user.displayName ?? user.userPrincipalName,
     syncedFromOnPremises: Boolean(user.onPremisesSyncEnabled && user.onPremisesSecurityIdentifier),
+    helpdesk,
   });
 }
 
@@ -27,10 +30,14 @@ export function showHelp(): View {
   return view('help', { requestId: randomUUID(), stepToken: newMenuToken() });
 }
 
-/** Any message, or the commands reset, unlock, status: the menu; `help`: the help card. */
+/** Any message, or the commands reset, unlock, status: the menu; `help`: the help card; `help someone`: the helpdesk's search. */
 export async function answerMessage(deps: JourneyDeps, actor: Actor, text: string): Promise<View> {
-  if (/^\s*(<at>.*?<\/at>\s*)?help\s*$/i.test(text)) return showHelp();
+  const said = text.replace(/<at>.*?<\/at>/gi, ' ').trim();
+  if (/^help$/i.test(said)) return showHelp();
   try {
+    if (/^(help someone|helpdesk)$/i.test(said)) {
+      return (await isHelpdeskMember(deps, actor)) ? await openHelpdesk(deps, actor) : await showMenu(deps, actor);
+    }
     return await showMenu(deps, actor);
   } catch (err) {
     return viewForError(err, 'message', deps.logger);
@@ -60,12 +67,16 @@ export async function startRequest(deps: JourneyDeps, actor: Actor, kind: Reques
     domain: user.onPremisesDomainName ?? '',
   };
   const methodsRequired = requiredMethodCount(deps.config.verificationPolicy, { kind, privileged: report.privileged, requestedBy: undefined });
-  const created = createResetRequest({ id: requestId, tenantId: actor.tenantId, ownerAadId: actor.aadObjectId, kind, privileged: report.privileged, methodsRequired, subject }, now);
+  const privilegedBecause = report.privilegedBecause ?? [];
+  const approvalsRequired = approvalsNeeded({ kind, privileged: report.privileged, requestedBy: undefined }, report.privilegeGroups, deps.config.approval);
+  const created = createResetRequest({
+    id: requestId, tenantId: actor.tenantId, ownerAadId: actor.aadObjectId, kind, privileged: report.privileged, privilegedBecause, methodsRequired, approvalsRequired, subject,
+  }, now);
   const stepToken = issueStepToken();
   const row = await deps.store.createRequest(
     {
       id: requestId, tenantId: actor.tenantId, ownerAadId: actor.aadObjectId, kind, state: 'started', privileged: report.privileged,
-      methodsRequired, subject, expiresAt: created.request.expiresAt, conversationId: origin.conversationId ?? null, cardActivityId: origin.activityId ?? null,
+      privilegedBecause, approvalsRequired, methodsRequired, subject, expiresAt: created.request.expiresAt, conversationId: origin.conversationId ?? null, cardActivityId: origin.activityId ?? null,
       stepToken, step: 'choose_method',
     },
     toAuditInput(created.audit),

@@ -39,15 +39,20 @@ export interface PersonMethods {
 }
 
 /** What the account holder registered, and whether their manager can be reached in Teams. */
-export async function personMethods(deps: JourneyDeps, request: Pick<DomainRequest, 'ownerAadId' | 'tenantId'>): Promise<PersonMethods> {
+export async function personMethods(deps: JourneyDeps, request: Pick<DomainRequest, 'ownerAadId' | 'tenantId' | 'requestedBy'>): Promise<PersonMethods> {
   const [methods, manager] = await Promise.all([deps.people.getAuthenticationMethods(request.ownerAadId), deps.people.getManager(request.ownerAadId)]);
   const email = methods.emails[0];
   const mobile = methods.phones.find((p) => p.type === 'mobile' && p.e164) ?? methods.phones.find((p) => p.e164);
   const phone = smsNumberOf(mobile?.e164 ?? undefined);
   // A manager the bot cannot message would never see the card: the method is not offered at all.
   const managerReachable = manager ? await deps.messenger.canReachPerson(request.tenantId, manager.id).catch(() => false) : false;
+  // For the helpdesk, the owner can vouch for the caller, if the bot can reach them.
+  const ownerReachable = request.requestedBy !== undefined && (await deps.messenger.canReachPerson(request.tenantId, request.ownerAadId).catch(() => false));
   return {
-    user: { ...(email ? { alternateEmail: email } : {}), ...(phone ? { mobilePhone: phone } : {}), ...(manager && managerReachable ? { managerAadId: manager.id } : {}) },
+    user: {
+      ...(email ? { alternateEmail: email } : {}), ...(phone ? { mobilePhone: phone } : {}), ...(manager && managerReachable ? { managerAadId: manager.id } : {}),
+      ...(ownerReachable ? { ownerReachable: true } : {}),
+    },
     managerName: manager?.displayName ?? undefined,
     ...(email ? { email } : {}),
     ...(phone ? { phone } : {}),
@@ -85,6 +90,8 @@ export async function chooseMethodView(deps: JourneyDeps, row: StoredRequest, st
         return { id: name, kind: 'manager', managerName: info.managerName ?? 'your manager' };
       case 'mfa':
         return { id: name, kind: 'mfa' };
+      case 'person':
+        return { id: name, kind: 'person', personName: request.subject.displayName };
     }
   });
   return view('chooseMethod', {
@@ -92,6 +99,7 @@ export async function chooseMethodView(deps: JourneyDeps, row: StoredRequest, st
     stepToken,
     operation: OPERATION_OF[row.kind],
     methods,
+    ...(request.requestedBy ? { audience: 'helpdesk' as const, personName: request.subject.displayName } : {}),
     ...(request.methodsRequired > 1 ? { step: { current: request.methodsPassed.length + 1, total: request.methodsRequired } } : {}),
   });
 }

@@ -6,7 +6,7 @@ import { applyEvent, driverOf, type ResetRequest as DomainRequest } from '../dom
 import type { LimitedAction } from '../domain/usage-limits';
 import type { CodeVerificationMethod } from '../domain/verification/code-method';
 import type { VerificationMethodName } from '../domain/verification/method-name';
-import type { CodeChallenge, ManagerChallenge, UserVerificationMethods, VerificationContext } from '../domain/verification/verification-method';
+import type { CodeChallenge, ManagerChallenge, PersonChallenge, UserVerificationMethods, VerificationContext } from '../domain/verification/verification-method';
 import { ResetDeskError, isResetDeskError } from '../errors';
 import type { Challenge, ResetRequest as StoredRequest, TransitionOptions } from '../store';
 import { challengeState, expectationOf, latestOpenChallenge, toCodeChallenge } from './challenge-records';
@@ -28,7 +28,7 @@ interface CodeAttempt {
 }
 
 /** The usage limit a verification method's start or resend spends (codes by mail and SMS apart: SMS costs money). */
-const SEND_LIMIT: Record<VerificationMethodName, LimitedAction | undefined> = { email: 'mail_code', sms: 'sms_code', manager: 'manager_card', mfa: undefined };
+const SEND_LIMIT: Record<VerificationMethodName, LimitedAction | undefined> = { email: 'mail_code', sms: 'sms_code', manager: 'manager_card', person: 'manager_card', mfa: undefined };
 
 function context(deps: JourneyDeps, request: DomainRequest, user: UserVerificationMethods): VerificationContext {
   return { request, user, now: deps.now() };
@@ -60,29 +60,39 @@ export async function chooseMethod(deps: JourneyDeps, actor: Actor, requestId: s
     if (spent) await giveUseBack(deps, spent, who);
     throw err;
   }
-  const created = await saveNewChallenge(deps, started.challenge as CodeChallenge | ManagerChallenge);
+  const created = await saveNewChallenge(deps, started.challenge as AskedChallenge);
   await deps.store.appendAudit(toAuditInput(started.audit));
   const moved = await commitTransition(deps.store, row, applyEvent(request, { type: 'verificationStarted', method: name }, deps.now()), {
-    step: name === 'manager' ? 'wait_manager' : 'enter_code',
+    step: name === 'manager' || name === 'person' ? 'wait_manager' : 'enter_code',
   });
-  if (created.method !== 'manager') deps.snapshots.keep(moved.row, [...challenges, created]);
-  return challengeView(moved.row, moved.stepToken!, started.challenge as CodeChallenge | ManagerChallenge, info.managerName);
+  if (created.method === 'email' || created.method === 'sms') deps.snapshots.keep(moved.row, [...challenges, created]);
+  return challengeView(moved.row, moved.stepToken!, started.challenge as AskedChallenge, info.managerName);
 }
 
 /** Code cards show the masked target kept with the challenge, so answering a code needs no directory look-up. */
-function challengeView(row: StoredRequest, stepToken: string, challenge: CodeChallenge | ManagerChallenge, managerName: string | undefined, notice?: CodeNotice): View {
+/** A challenge this service opens and then waits on: a code, or someone asked in Teams. */
+type AskedChallenge = CodeChallenge | ManagerChallenge | PersonChallenge;
+
+function challengeView(row: StoredRequest, stepToken: string, challenge: AskedChallenge, managerName: string | undefined, notice?: CodeNotice): View {
   const request = toDomain(row);
   const step = request.methodsRequired > 1 ? { step: { current: request.methodsPassed.length + 1, total: request.methodsRequired } } : {};
   if (challenge.method === 'manager') {
     return view('waitingForManager', { requestId: row.id, stepToken, managerName: managerName ?? 'your manager', ...step });
   }
+  if (challenge.method === 'person') {
+    return view('waitingForManager', { requestId: row.id, stepToken, managerName: request.subject.displayName, asked: 'owner', ...step });
+  }
   const destination = challenge.method === 'email' ? { kind: 'email' as const, address: challenge.maskedTarget } : { kind: 'sms' as const, phoneNumber: challenge.maskedTarget };
-  return view('enterCode', { requestId: row.id, stepToken, destination, codeLength: challenge.digits, ...(notice ? { notice } : {}), ...step });
+  return view('enterCode', {
+    requestId: row.id, stepToken, destination, codeLength: challenge.digits, ...(notice ? { notice } : {}), ...step,
+    ...(request.requestedBy ? { audience: 'helpdesk' as const } : {}),
+  });
 }
 
-async function saveNewChallenge(deps: JourneyDeps, challenge: CodeChallenge | ManagerChallenge): Promise<Challenge> {
-  if (challenge.method === 'manager') {
-    return deps.store.createChallenge({ id: challenge.id, requestId: challenge.requestId, method: 'manager', targetRef: challenge.managerAadId, maxAttempts: 1, expiresAt: challenge.expiresAt });
+async function saveNewChallenge(deps: JourneyDeps, challenge: AskedChallenge): Promise<Challenge> {
+  if (challenge.method === 'manager' || challenge.method === 'person') {
+    const targetRef = challenge.method === 'manager' ? challenge.managerAadId : challenge.ownerAadId;
+    return deps.store.createChallenge({ id: challenge.id, requestId: challenge.requestId, method: challenge.method, targetRef, maxAttempts: 1, expiresAt: challenge.expiresAt });
   }
   return deps.store.createChallenge({
     id: challenge.id, requestId: challenge.requestId, method: challenge.method, maskedTarget: challenge.maskedTarget,

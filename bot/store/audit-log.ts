@@ -57,6 +57,23 @@ export function auditQueue(entry: AuditEntryInput, at: Date, firstParam: number,
   };
 }
 
+/**
+ * Like auditQueue, for an entry about a row the same statement changed: one
+ * inbox entry per row of the CTE `source`, its request id taken from that
+ * row's `request_id`, so the caller need not read the row first.
+ */
+export function auditQueueFor(entry: AuditEntryInput, at: Date, firstParam: number, source: string): { cte: string; params: unknown[] } {
+  const p = (i: number) => `$${firstParam + i}`;
+  const [when, actor, action, , details] = auditColumns({ ...entry, requestId: null }, at).params;
+  return {
+    cte: `audit_queued AS (
+      INSERT INTO audit_inbox (at, actor, action, request_id, details)
+      SELECT ${p(0)}::timestamptz, ${p(1)}::jsonb, ${p(2)}, ${source}.request_id, ${p(3)}::jsonb FROM ${source}
+      RETURNING id)`,
+    params: [when, actor, action, details],
+  };
+}
+
 /** An entry's content as stored, and its five column values (at, actor, action, request id, details) as parameters. */
 function auditColumns(entry: AuditEntryInput, at: Date): { content: AuditAppend['content']; params: unknown[] } {
   const content = {

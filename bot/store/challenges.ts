@@ -1,14 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
 import { ResetDeskError } from '../errors';
 import type { StoreContext } from './context';
 import type { Queryable } from './engine';
 import { iso, toChallenge } from './rows';
-import { hashChallengeCode, newCodeSalt } from './secret-hash';
-import type { Challenge, ChallengeAttempt, ChallengeExpectation, ChallengeState, ChallengeStatus, NewChallenge } from './types';
+import type { Challenge, ChallengeExpectation, ChallengeState, ChallengeStatus, NewChallenge } from './types';
 import { challengeExpectationSchema, challengeStateSchema, closedChallengeStatusSchema, newChallengeSchema, isUuid, parseInput } from './validation';
-
-const codeParam = z.string().min(1).max(4096);
 
 function notFound(id: string): ResetDeskError {
   return new ResetDeskError('STORE_NOT_FOUND', 'This verification step no longer exists.', { challengeId: id });
@@ -17,8 +13,8 @@ function notFound(id: string): ResetDeskError {
 export async function createChallenge(ctx: StoreContext, input: NewChallenge): Promise<Challenge> {
   const c = parseInput(newChallengeSchema, input, 'verification challenge');
   const now = iso(ctx.now());
-  const salt = c.code ? newCodeSalt() : (c.codeSalt ?? null);
-  const hash = c.code && salt ? hashChallengeCode(c.code, salt) : (c.codeHash ?? null);
+  const salt = c.codeSalt ?? null;
+  const hash = c.codeHash ?? null;
   const rows = await ctx.db.query(
     `INSERT INTO verification_challenges (id, request_id, method, masked_target, code_hash, code_salt, attempts, max_attempts,
        expires_at, last_sent_at, send_count, status, created_at, updated_at, target_ref, digits)
@@ -45,23 +41,6 @@ export async function listChallenges(ctx: StoreContext, requestId: string): Prom
   return rows.map(toChallenge);
 }
 
-/**
- * Counts one attempt before the code is compared, in one statement, so two
- * parallel submissions cannot both slip under the limit.
- */
-export async function recordChallengeAttempt(ctx: StoreContext, id: string): Promise<ChallengeAttempt> {
-  if (!isUuid(id)) throw notFound(id);
-  const rows = await ctx.db.query(
-    `UPDATE verification_challenges SET attempts = attempts + 1, updated_at = $2::timestamptz
-      WHERE id = $1 AND status = 'pending' AND attempts < max_attempts RETURNING *`,
-    [id, iso(ctx.now())],
-  );
-  if (rows[0]) return { challenge: toChallenge(rows[0]), counted: true };
-  const current = await getChallenge(ctx, id);
-  if (!current) throw notFound(id);
-  return { challenge: current, counted: false };
-}
-
 /** Closes a pending challenge; a challenge that is already closed keeps its outcome. */
 export async function setChallengeStatus(ctx: StoreContext, id: string, status: Exclude<ChallengeStatus, 'pending'>): Promise<Challenge> {
   const s = parseInput(closedChallengeStatusSchema, status, 'challenge status');
@@ -70,25 +49,6 @@ export async function setChallengeStatus(ctx: StoreContext, id: string, status: 
     `UPDATE verification_challenges SET status = $2, updated_at = $3::timestamptz
       WHERE id = $1 AND status = 'pending' RETURNING *`,
     [id, s, iso(ctx.now())],
-  );
-  if (rows[0]) return toChallenge(rows[0]);
-  const current = await getChallenge(ctx, id);
-  if (!current) throw notFound(id);
-  throw new ResetDeskError('STORE_CHALLENGE_CLOSED', 'This verification step is already over.', { challengeId: id, status: current.status });
-}
-
-/** A resend: new code (new salt), new expiry, one more send. Attempts carry over so resending never resets the limit. */
-export async function replaceChallengeCode(ctx: StoreContext, id: string, code: string, expiresAt: Date): Promise<Challenge> {
-  const c = parseInput(z.object({ code: codeParam, expiresAt: z.date() }).strict(), { code, expiresAt }, 'new code');
-  if (!isUuid(id)) throw notFound(id);
-  const salt = newCodeSalt();
-  const now = iso(ctx.now());
-  const rows = await ctx.db.query(
-    `UPDATE verification_challenges
-        SET code_hash = $2, code_salt = $3, expires_at = $4::timestamptz, last_sent_at = $5::timestamptz,
-            send_count = send_count + 1, updated_at = $5::timestamptz
-      WHERE id = $1 AND status = 'pending' AND code_hash IS NOT NULL RETURNING *`,
-    [id, hashChallengeCode(c.code, salt), salt, iso(c.expiresAt), now],
   );
   if (rows[0]) return toChallenge(rows[0]);
   const current = await getChallenge(ctx, id);

@@ -2,5 +2,5 @@
 export { openStore, type OpenStoreOptions } from './open-store';
 export { MIGRATIONS, type Migration } from './migrations';
 export { canonicalJson, computeAuditHash, verifyAuditEntries, GENESIS_HASH } from './audit-chain';
-export { challengeCodeMatches, hashStepToken, stepTokenMatches } from './secret-hash';
+export { hashStepToken, stepTokenMatches } from './secret-hash';
 export * from './types';

@@ -279,6 +279,50 @@ UPDATE agents SET confirmed_at = enrolled_at, confirmed_by = 'upgrade' WHERE rev
 ALTER TABLE agents ADD CONSTRAINT agents_confirmed_by_someone CHECK ((confirmed_at IS NULL) = (confirmed_by IS NULL));
 `,
   },
+  {
+    version: 10,
+    name: 'the password version a job\'s write starts from',
+    // Exactly once across agents: before an agent writes a password it says
+    // which unicodePwd version it starts from, and whichever agent leases the
+    // job next is handed that version to decide whether the write happened.
+    // Once known the version never changes (a write start naming another is
+    // refused in the statement that records it).
+    sql: `
+ALTER TABLE writeback_jobs ADD COLUMN write_from_version integer CHECK (write_from_version >= 0);
+ALTER TABLE writeback_jobs ADD COLUMN write_started_at timestamptz;
+ALTER TABLE writeback_jobs ADD COLUMN write_started_by text;
+ALTER TABLE writeback_jobs ADD CONSTRAINT writeback_jobs_write_start_whole
+  CHECK ((write_from_version IS NULL) = (write_started_at IS NULL) AND (write_from_version IS NULL) = (write_started_by IS NULL));
+`,
+  },
+  {
+    version: 11,
+    name: 'approvals by several people, and where their card is',
+    // Why the account is privileged (the agent's words, for the approvers),
+    // how many different approvers must say yes, who did, and the channel
+    // message of the approval card, so it can be updated for everyone. And
+    // settings an admin changes from Teams (the approver channel).
+    sql: `
+ALTER TABLE reset_requests ADD COLUMN privileged_because jsonb NOT NULL DEFAULT '[]'::jsonb;
+ALTER TABLE reset_requests ADD COLUMN approvals_required integer NOT NULL DEFAULT 0 CHECK (approvals_required BETWEEN 0 AND 5);
+ALTER TABLE reset_requests ADD COLUMN approved_by jsonb NOT NULL DEFAULT '[]'::jsonb;
+ALTER TABLE reset_requests ADD COLUMN approval_post jsonb;
+-- The helpdesk's ticket number or reason; and the temporary password a
+-- helpdesk reset delivers once it is set, sealed to the service's own
+-- delivery key (ciphertext only), wiped as soon as it went out.
+ALTER TABLE reset_requests ADD COLUMN ticket text CHECK (length(ticket) BETWEEN 1 AND 64);
+ALTER TABLE reset_requests ADD COLUMN sealed_delivery text CHECK (length(sealed_delivery) <= 8192);
+-- The account owner confirming the helpdesk's caller in Teams is a method too.
+ALTER TABLE verification_challenges DROP CONSTRAINT verification_challenges_method_check;
+ALTER TABLE verification_challenges ADD CONSTRAINT verification_challenges_method_check CHECK (method IN ('email','sms','manager','mfa','person'));
+CREATE TABLE settings (
+  key         text PRIMARY KEY CHECK (key ~ '^[a-z_]{1,64}$'),
+  value       jsonb NOT NULL,
+  updated_at  timestamptz NOT NULL,
+  updated_by  text NOT NULL
+);
+`,
+  },
 ];
 
 export interface MigrationReport {

@@ -14,8 +14,10 @@ import { runMigrations } from './migrations';
 import { openPgliteThreadEngine } from './pglite-thread-engine';
 import { openPostgresEngine } from './postgres-engine';
 import * as requests from './requests';
+import * as reports from './reports';
 import { rememberTokenId } from './token-ids';
 import * as usage from './usage-limits';
+import * as settings from './settings';
 import type { Store } from './types';
 import { parseInput } from './validation';
 
@@ -76,9 +78,7 @@ export async function openStore(options: OpenStoreOptions = {}): Promise<Store> 
     createChallenge: (input) => challenges.createChallenge(ctx, input),
     getChallenge: (id) => challenges.getChallenge(ctx, id),
     listChallenges: (requestId) => challenges.listChallenges(ctx, requestId),
-    recordChallengeAttempt: (id) => challenges.recordChallengeAttempt(ctx, id),
     setChallengeStatus: (id, status) => challenges.setChallengeStatus(ctx, id, status),
-    replaceChallengeCode: (id, code, expiresAt) => challenges.replaceChallengeCode(ctx, id, code, expiresAt),
     saveChallengeState: (id, expected, next) => challenges.saveChallengeState(ctx, id, expected, next),
 
     saveConversationReference: (tenantId, aadObjectId, ref) => conversations.saveConversationReference(ctx, tenantId, aadObjectId, ref),
@@ -92,6 +92,7 @@ export async function openStore(options: OpenStoreOptions = {}): Promise<Store> 
     listJobsForRequest: (requestId) => jobs.listJobsForRequest(ctx, requestId),
     leaseJob: (agentId, leaseMs) => jobs.leaseJob(ctx, agentId, leaseMs),
     completeJob: (jobId, agentId, completion, entry) => jobs.completeJob(ctx, jobId, agentId, completion, entry),
+    recordWriteStart: (input) => jobs.recordWriteStart(ctx, input),
     releaseLease: (jobId, agentId) => jobs.releaseLease(ctx, jobId, agentId),
     expireJobs: (now) => jobs.expireJobs(ctx, now ?? ctx.now()),
     requeueLapsedLeases: (now) => jobs.requeueLapsedLeases(ctx, now ?? ctx.now()),
@@ -114,6 +115,9 @@ export async function openStore(options: OpenStoreOptions = {}): Promise<Store> 
 
     rememberTokenId: (jti, expiresAt) => rememberTokenId(ctx, jti, expiresAt),
 
+    getSetting: (key) => settings.getSetting(ctx, key),
+    putSetting: (key, value, by, entry) => settings.putSetting(ctx, key, value, by, entry),
+
     consumeUsage: (check) => usage.consumeUsage(ctx, check),
     peekUsage: (check) => usage.peekUsage(ctx, check),
     refundUsage: (check) => usage.refundUsage(ctx, check),
@@ -121,6 +125,11 @@ export async function openStore(options: OpenStoreOptions = {}): Promise<Store> 
     appendAudit: (entry) => audit.appendAudit(ctx, entry),
     listAudit: (query) => audit.listAudit(ctx, query),
     verifyAuditChain: () => audit.verifyAuditChain(ctx),
+
+    listRequests: (query) => reports.listRequests(ctx, query),
+    searchAudit: (search) => reports.searchAudit(ctx, search),
+    listAgentActivity: (since) => reports.listAgentActivity(ctx, since),
+    countOutcomes: (query) => reports.countOutcomes(ctx, query),
 
     async ping() {
       await db.query('SELECT 1');

@@ -146,6 +146,16 @@ export async function openPostgresEngine(connectionString: string, logger?: Logg
     const client = await pool.connect();
     // A session whose ROLLBACK failed is in an unknown state: destroy it rather than pool it.
     let broken: Error | undefined;
+    // The pool listens for errors only on idle clients. One that loses its
+    // connection while checked out (the server restarts mid-transaction)
+    // emits 'error', which with no listener would end the process; the
+    // statement in flight fails on its own, so here it only marks the
+    // session broken.
+    const onLost = (err: Error): void => {
+      broken ??= err;
+      logger?.warn({ err: err.message }, 'store: PostgreSQL connection lost during a transaction');
+    };
+    client.on('error', onLost);
     try {
       // One round trip for both: the key is one of our integer constants, never input.
       await client.query(lockKey === null ? 'BEGIN' : `BEGIN; SELECT pg_advisory_xact_lock(${Math.trunc(lockKey)})`);
@@ -158,6 +168,7 @@ export async function openPostgresEngine(connectionString: string, logger?: Logg
       });
       throw err;
     } finally {
+      client.removeListener('error', onLost);
       client.release(broken);
     }
   }

@@ -21,13 +21,16 @@ export async function createRequest(ctx: StoreContext, input: NewResetRequest, a
   return ctx.db.transaction(async (tx) => {
     const rows = await tx.query(
       `INSERT INTO reset_requests (id, tenant_id, owner_aad_id, requested_by, kind, state, privileged, methods_required,
-         methods_passed, subject, step_token_hash, step, conversation_id, card_activity_id, version, created_at, updated_at, expires_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10::jsonb, $11, $16, $12, $13, 1, $14::timestamptz, $14::timestamptz, $15::timestamptz)
+         methods_passed, subject, step_token_hash, step, conversation_id, card_activity_id, version, created_at, updated_at, expires_at,
+         privileged_because, approvals_required, ticket)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10::jsonb, $11, $16, $12, $13, 1, $14::timestamptz, $14::timestamptz, $15::timestamptz,
+         $17::jsonb, $18, $19)
        RETURNING *`,
       [
         id, r.tenantId, r.ownerAadId, r.requestedBy ?? null, r.kind, r.state ?? 'started', r.privileged ?? false, r.methodsRequired,
         jsonParam(r.methodsPassed ?? []), jsonParam(r.subject ?? null), r.stepToken ? hashStepToken(r.stepToken) : null,
         r.conversationId ?? null, r.cardActivityId ?? null, iso(now), iso(r.expiresAt), r.stepToken ? (r.step ?? null) : null,
+        jsonParam(r.privilegedBecause ?? []), r.approvalsRequired ?? 0, r.ticket ?? null,
       ],
     );
     const created = toRequest(rows[0]!);
@@ -93,6 +96,9 @@ const PATCH_COLUMNS: { [K in keyof RequestPatch]-?: PatchSpec<K> } = {
   privileged: { column: 'privileged', cast: '', toParam: (v) => v, toField: (v) => ({ privileged: v as boolean }) },
   methodsRequired: { column: 'methods_required', cast: '', toParam: (v) => v, toField: (v) => ({ methodsRequired: v as number }) },
   methodsPassed: { column: 'methods_passed', cast: '::jsonb', toParam: (v) => jsonParam(v), toField: (v) => ({ methodsPassed: JSON.parse(v as string) as ResetRequest['methodsPassed'] }) },
+  approvedBy: { column: 'approved_by', cast: '::jsonb', toParam: (v) => jsonParam(v), toField: (v) => ({ approvedBy: JSON.parse(v as string) as string[] }) },
+  sealedDelivery: { column: 'sealed_delivery', cast: '', toParam: (v) => v, toField: (v) => ({ sealedDelivery: v as string | null }) },
+  approvalPost: { column: 'approval_post', cast: '::jsonb', toParam: (v) => jsonParam(v), toField: (v) => ({ approvalPost: v === null ? null : (JSON.parse(v as string) as ResetRequest['approvalPost']) }) },
   subject: { column: 'subject', cast: '::jsonb', toParam: (v) => jsonParam(v), toField: (v) => ({ subject: v === null ? null : (JSON.parse(v as string) as ResetRequest['subject']) }) },
   stepToken: { column: 'step_token_hash', cast: '', toParam: (v) => (v === null ? null : hashStepToken(v)), toField: (v) => ({ stepTokenHash: v as string | null }) },
   step: { column: 'step', cast: '', toParam: (v) => v, toField: (v) => ({ step: v as ResetRequest['step'] }) },

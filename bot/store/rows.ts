@@ -31,6 +31,12 @@ export function toRequest(r: Row): ResetRequest {
     privileged: Boolean(r.privileged),
     methodsRequired: Number(r.methods_required),
     methodsPassed: (r.methods_passed ?? []) as VerificationMethod[],
+    privilegedBecause: (r.privileged_because ?? []) as string[],
+    approvalsRequired: Number(r.approvals_required ?? 0),
+    approvedBy: (r.approved_by ?? []) as string[],
+    approvalPost: (r.approval_post ?? null) as ResetRequest['approvalPost'],
+    ticket: strOrNull(r.ticket),
+    sealedDelivery: strOrNull(r.sealed_delivery),
     subject: (r.subject ?? null) as RequestSubject | null,
     stepTokenHash: strOrNull(r.step_token_hash),
     step: (r.step ?? null) as ResetRequest['step'],
@@ -101,6 +107,9 @@ export function toJob(r: Row): WritebackJob {
     finishedAt: dateOrNull(r.finished_at),
     inspectReport: (r.inspect_report ?? null) as Record<string, JsonValue> | null,
     deliveredAt: dateOrNull(r.delivered_at),
+    writeFromVersion: r.write_from_version === null || r.write_from_version === undefined ? null : Number(r.write_from_version),
+    writeStartedAt: dateOrNull(r.write_started_at),
+    writeStartedBy: strOrNull(r.write_started_by),
   };
 }
 

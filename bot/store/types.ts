@@ -6,8 +6,10 @@ import { REQUEST_KINDS, REQUEST_STATES, type RequestKind, type RequestState } fr
 import { VERIFICATION_METHOD_NAMES, type VerificationMethodName } from '../domain/verification/method-name';
 import { CARD_STEPS, type CardStep } from '../domain/card-steps';
 import type { LimitedAction, LimitScope } from '../domain/usage-limits';
+import type { AgentActivity, AuditSearch, OutcomeCounts, OutcomeCountsQuery, RequestQuery } from './reports';
 
 export { REQUEST_KINDS, REQUEST_STATES, CARD_STEPS, type RequestKind, type RequestState, type CardStep };
+export type { AgentActivity, AuditSearch, DayCounts, OutcomeCounts, OutcomeCountsQuery, RequestQuery } from './reports';
 export const VERIFICATION_METHODS = VERIFICATION_METHOD_NAMES;
 export type VerificationMethod = VerificationMethodName;
 
@@ -52,8 +54,20 @@ export interface ResetRequest {
   kind: RequestKind;
   state: RequestState;
   privileged: boolean;
+  /** Why the agent holds the account privileged, as approvers read it. */
+  privilegedBecause: string[];
   methodsRequired: number;
   methodsPassed: VerificationMethod[];
+  /** Different approvers who must approve (0: none). */
+  approvalsRequired: number;
+  /** AAD ids of the approvers who approved so far. */
+  approvedBy: string[];
+  /** Where the approval card was posted, so it can be updated for everyone. */
+  approvalPost: ApprovalPost | null;
+  /** The helpdesk's ticket number or reason (helpdesk requests only). */
+  ticket: string | null;
+  /** A helpdesk reset's temporary password, sealed to the service's delivery key until it went out; null otherwise. */
+  sealedDelivery: string | null;
   subject: RequestSubject | null;
   /** SHA-256 of the current one-use step token; the token itself is never stored. */
   stepTokenHash: string | null;
@@ -69,6 +83,13 @@ export interface ResetRequest {
   expiresAt: Date;
 }
 
+/** The channel message that carries a request's approval card. */
+export interface ApprovalPost {
+  channelId: string;
+  serviceUrl: string;
+  activityId: string;
+}
+
 export interface NewResetRequest {
   id?: string;
   tenantId: string;
@@ -77,6 +98,9 @@ export interface NewResetRequest {
   kind: RequestKind;
   state?: RequestState;
   privileged?: boolean;
+  privilegedBecause?: string[];
+  approvalsRequired?: number;
+  ticket?: string | null;
   methodsRequired: number;
   methodsPassed?: VerificationMethod[];
   subject?: RequestSubject | null;
@@ -95,6 +119,9 @@ export interface RequestPatch {
   privileged?: boolean;
   methodsRequired?: number;
   methodsPassed?: VerificationMethod[];
+  approvedBy?: string[];
+  approvalPost?: ApprovalPost | null;
+  sealedDelivery?: string | null;
   subject?: RequestSubject | null;
   stepToken?: string | null;
   step?: CardStep | null;
@@ -153,21 +180,13 @@ export interface NewChallenge {
   requestId: string;
   method: VerificationMethod;
   maskedTarget?: string | null;
-  /** The raw one-time code that was (or is about to be) sent; only a salted hash is stored. */
-  code?: string | null;
-  /** Or a hash the domain computed already (salted and peppered), with its salt. */
+  /** The hash the domain computed (salted and peppered) with its salt; the store never sees a code. */
   codeHash?: string;
   codeSalt?: string;
   targetRef?: string | null;
   digits?: number;
   maxAttempts: number;
   expiresAt: Date;
-}
-
-export interface ChallengeAttempt {
-  challenge: Challenge;
-  /** False when the challenge was no longer pending or already at its limit: nothing was counted. */
-  counted: boolean;
 }
 
 export interface ConversationReferenceRecord {
@@ -210,8 +229,27 @@ export interface WritebackJob {
   inspectReport?: Record<string, JsonValue> | null;
   /** When the service acted on the finished job; null until then (delivered after a restart if need be). */
   deliveredAt?: Date | null;
+  /**
+   * The account's password version an agent announced before writing this
+   * job (null: no write was ever started). Fixed once set; handed to the
+   * next lease so a takeover can tell whether the write happened.
+   */
+  writeFromVersion?: number | null;
+  /** When the write was first announced, and the agent that last announced it. */
+  writeStartedAt?: Date | null;
+  writeStartedBy?: string | null;
 }
 
+/** An agent's "about to write, from version N" for the lease it holds. */
+export interface WriteStartInput {
+  jobId: string;
+  agentId: string;
+  /** The lease's attempt number: the write start of a lapsed and re-leased lease is refused. */
+  attempt: number;
+  passwordVersion: number;
+  /** The lease is renewed to now + this, so the write it announces finishes inside it. */
+  renewLeaseMs: number;
+}
 
 export interface NewJob {
   /** Callers usually pick the id so it can go inside the signed job. */
@@ -356,9 +394,7 @@ export interface Store {
   createChallenge(input: NewChallenge): Promise<Challenge>;
   getChallenge(id: string): Promise<Challenge | null>;
   listChallenges(requestId: string): Promise<Challenge[]>;
-  recordChallengeAttempt(id: string): Promise<ChallengeAttempt>;
   setChallengeStatus(id: string, status: Exclude<ChallengeStatus, 'pending'>): Promise<Challenge>;
-  replaceChallengeCode(id: string, code: string, expiresAt: Date): Promise<Challenge>;
   /**
    * Saves a challenge's new state only if its status, attempts and send count
    * are still what the caller read, so two parallel answers cannot both use
@@ -377,6 +413,13 @@ export interface Store {
   listJobsForRequest(requestId: string): Promise<WritebackJob[]>;
   leaseJob(agentId: string, leaseMs: number): Promise<WritebackJob | null>;
   completeJob(jobId: string, agentId: string, completion: JobCompletion, audit?: AuditEntryInput): Promise<WritebackJob>;
+  /**
+   * Records (once) the password version the job's write starts from and
+   * renews the lease; only for the agent holding the live lease of this
+   * attempt (STORE_LEASE_NOT_HELD otherwise). A different version than the
+   * one recorded is refused with STORE_WRITE_VERSION_CONFLICT. Audited.
+   */
+  recordWriteStart(input: WriteStartInput): Promise<WritebackJob>;
   releaseLease(jobId: string, agentId: string): Promise<WritebackJob>;
   expireJobs(now?: Date): Promise<WritebackJob[]>;
   requeueLapsedLeases(now?: Date): Promise<WritebackJob[]>;
@@ -405,6 +448,10 @@ export interface Store {
 
   rememberTokenId(jti: string, expiresAt: Date): Promise<boolean>;
 
+  /** A setting an admin changed from Teams (e.g. the approver channel); null when never set. */
+  getSetting(key: string): Promise<{ value: JsonValue; updatedAt: Date; updatedBy: string } | null>;
+  putSetting(key: string, value: JsonValue, updatedBy: string, audit: AuditEntryInput): Promise<void>;
+
   /** Counts one use when every subject is under the limit (atomically, across replicas); otherwise counts nothing and says until when. */
   consumeUsage(check: UsageCheck): Promise<UsageVerdict>;
   /** Whether consumeUsage would count the use now; counts nothing. */
@@ -415,6 +462,16 @@ export interface Store {
   appendAudit(entry: AuditEntryInput): Promise<AuditEntry>;
   listAudit(query?: AuditQuery): Promise<AuditEntry[]>;
   verifyAuditChain(): Promise<AuditChainReport>;
+
+  // Read-only reports for the console (reports.ts).
+  /** Requests matching every given filter, newest first. */
+  listRequests(query: RequestQuery): Promise<ResetRequest[]>;
+  /** Audit entries matching every given filter, newest first unless asked otherwise. */
+  searchAudit(search?: AuditSearch): Promise<AuditEntry[]>;
+  /** Per agent, the jobs it finished since `since` and its latest failure. */
+  listAgentActivity(since: Date): Promise<AgentActivity[]>;
+  /** Resets, unlocks and unsuccessful requests per day, and the unsuccessful ones by reason. */
+  countOutcomes(query: OutcomeCountsQuery): Promise<OutcomeCounts>;
 
   ping(): Promise<void>;
   close(): Promise<void>;

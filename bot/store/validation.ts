@@ -34,6 +34,9 @@ export const newRequestSchema = z.object({
   kind: z.enum(REQUEST_KINDS),
   state: z.enum(REQUEST_STATES).optional(),
   privileged: z.boolean().optional(),
+  privilegedBecause: z.array(z.string().min(1).max(160)).max(8).optional(),
+  approvalsRequired: z.number().int().min(0).max(5).optional(),
+  ticket: z.string().trim().min(1).max(64).nullable().optional(),
   methodsRequired: z.number().int().min(0).max(10),
   methodsPassed: z.array(z.enum(VERIFICATION_METHODS)).optional(),
   subject: subject.nullable().optional(),
@@ -49,6 +52,10 @@ export const requestPatchSchema = z.object({
   privileged: z.boolean().optional(),
   methodsRequired: z.number().int().min(0).max(10).optional(),
   methodsPassed: z.array(z.enum(VERIFICATION_METHODS)).optional(),
+  approvedBy: z.array(id).max(5).optional(),
+  approvalPost: z.object({ channelId: z.string().min(1).max(1024), serviceUrl: z.string().url().max(2048), activityId: z.string().min(1).max(1024) }).strict().nullable().optional(),
+  // A JWE in compact form: five base64url parts, nothing in clear.
+  sealedDelivery: z.string().max(8192).regex(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/, 'a compact JWE').nullable().optional(),
   subject: subject.nullable().optional(),
   stepToken: secret.nullable().optional(),
   step: z.enum(CARD_STEPS).nullable().optional(),
@@ -67,7 +74,6 @@ export const newChallengeSchema = z.object({
   requestId: uuid,
   method: z.enum(VERIFICATION_METHODS),
   maskedTarget: z.string().max(256).nullable().optional(),
-  code: secret.nullable().optional(),
   codeHash: z.string().regex(/^[0-9a-f]{64}$/).optional(),
   codeSalt: z.string().min(8).max(128).optional(),
   targetRef: id.nullable().optional(),
@@ -75,7 +81,6 @@ export const newChallengeSchema = z.object({
   maxAttempts: z.number().int().min(1).max(100),
   expiresAt: date,
 }).strict()
-  .refine((c) => !(c.code && c.codeHash), 'give either a code or its hash, not both')
   .refine((c) => (c.codeHash === undefined) === (c.codeSalt === undefined), 'codeHash and codeSalt go together');
 
 export const challengeStateSchema = z.object({
@@ -114,6 +119,13 @@ export const jobCompletionSchema = z.object({
   outcome: z.enum(['succeeded', 'failed']),
   result: safeResult,
   inspectReport: jsonObject.optional(),
+}).strict();
+export const writeStartSchema = z.object({
+  jobId: uuid,
+  agentId: id,
+  attempt: z.number().int().min(1).max(1_000_000),
+  passwordVersion: z.number().int().min(0).max(2 ** 31 - 1),
+  renewLeaseMs: z.number().int().min(1000).max(3_600_000),
 }).strict();
 export const overdueLimitSchema = z.number().int().min(1).max(1000);
 export const deliveryClaimSchema = z.object({ claimMs: z.number().int().min(1000).max(3_600_000), limit: z.number().int().min(1).max(1000) }).strict();

@@ -12,7 +12,9 @@ import { submitPassword } from '../journey/new-password';
 import { viewForError } from '../journey/refusals';
 import { showHelp, showMenu, startRequest } from '../journey/start';
 import { chooseMethod, resendCode, submitCode } from '../journey/verify';
-import { view, type Answer } from '../journey/views';
+import type { Answer } from '../journey/views';
+import { findPerson, openHelpdesk, pickPerson, startForCaller } from '../journey/helpdesk';
+import { answerAsOwner } from '../journey/owner-answer';
 import { isResetDeskError } from '../errors';
 
 type Route<V extends CardVerb> = (deps: JourneyDeps, actor: Actor, data: CardActionData<V>, origin: ClickOrigin) => Promise<Answer>;
@@ -33,10 +35,15 @@ export const CARD_ROUTES: { readonly [V in CardVerb]: Route<V> } = {
   'password.submitChange': (deps, actor, d) =>
     submitPassword(deps, actor, 'password.submitChange', d.requestId, d.stepToken, d.newPassword, d.confirmPassword, d.currentPassword),
   'request.cancel': (deps, actor, d) => cancelRequest(deps, actor, d.requestId, d.stepToken),
-  'approval.approve': (deps, actor, d) => decideApproval(deps, actor, d.requestId, d.stepToken, 'approved'),
-  'approval.deny': (deps, actor, d) => decideApproval(deps, actor, d.requestId, d.stepToken, 'denied'),
-  // No card this service sends offers it yet, so a click here is forged or stale.
-  'helpdesk.start': async () => view('stepOver'),
+  'approval.approve': (deps, actor, d) => decideApproval(deps, actor, d.requestId, { via: 'card', stepToken: d.stepToken }, { outcome: 'approved' }),
+  'approval.deny': (deps, actor, d) => decideApproval(deps, actor, d.requestId, { via: 'card', stepToken: d.stepToken }, { outcome: 'denied', reason: d.reason }),
+  'helpdesk.open': (deps, actor) => openHelpdesk(deps, actor),
+  'helpdesk.find': (deps, actor, d) => findPerson(deps, actor, d.query),
+  'helpdesk.pick': (deps, actor, d) => pickPerson(deps, actor, d.personId),
+  'helpdesk.unlock': (deps, actor, d, origin) => startForCaller(deps, actor, 'unlock', d.personId, d.ticket, d.requestId, origin),
+  'helpdesk.reset': (deps, actor, d, origin) => startForCaller(deps, actor, 'reset', d.personId, d.ticket, d.requestId, origin),
+  'caller.confirm': (deps, actor, d) => answerAsOwner(deps, actor, d.requestId, d.stepToken, 'confirm'),
+  'caller.deny': (deps, actor, d) => answerAsOwner(deps, actor, d.requestId, d.stepToken, 'refuse'),
   'agent.confirm': (deps, actor, d) => decideOnAgent(deps, actor, 'confirm', d.agentId, d.stepToken),
   'agent.revoke': (deps, actor, d) => decideOnAgent(deps, actor, 'revoke', d.agentId, d.stepToken),
 };

@@ -1,15 +1,20 @@
 // The Teams edge: which activity goes where, and nothing else. Activities and
 // card actions are translated into journey calls; the journey's cards go back
 // as replies or as the invoke response that replaces the clicked card.
-import { TeamsActivityHandler, TurnContext, type AdaptiveCardInvokeResponse, type AdaptiveCardInvokeValue } from 'botbuilder';
+import { TeamsActivityHandler, TurnContext, type AdaptiveCardInvokeResponse, type AdaptiveCardInvokeValue, type TaskModuleRequest, type TaskModuleResponse } from 'botbuilder';
+import { z } from 'zod';
+import { revealTemporaryPassword } from '../journey/temporary-password-delivery';
 import { cardAttachment, cardInvokeResponse, messageInvokeResponse, parseCardAction, buildStepOverCard } from '../../cards';
 import type { Actor, JourneyDeps } from '../journey/journey-deps';
 import { answerMessage } from '../journey/start';
+import { answerInChannel, channelIdOf } from '../journey/channel-messages';
 import { isPrivateNotice, render } from '../journey/views';
 import { answerCardAction } from './card-routes';
 import { isResetDeskError } from '../errors';
 import type { Logger } from '../log';
 import type { Store, JsonValue } from '../store';
+
+const RevealRequestSchema = z.object({ verb: z.literal('helpdesk.reveal'), requestId: z.uuid(), stepToken: z.string().min(16).max(512) });
 
 export interface ResetDeskBotDeps {
   journey: JourneyDeps;
@@ -27,6 +32,18 @@ export class ResetDeskBot extends TeamsActivityHandler {
     this.onMessage(async (context, next) => {
       const actor = this.actorOf(context);
       if (!actor) return;
+      const conversation = context.activity.conversation;
+      if (conversation?.conversationType && conversation.conversationType !== 'personal') {
+        // In a channel or group chat: a short answer there, the help itself in private.
+        const reply = await answerInChannel(this.deps.journey, actor, context.activity.text ?? '', {
+          channelId: channelIdOf(conversation.id),
+          serviceUrl: context.activity.serviceUrl,
+          teamsUserId: context.activity.from.id,
+        });
+        await context.sendActivity(reply);
+        await next();
+        return;
+      }
       const answer = await answerMessage(this.deps.journey, actor, context.activity.text ?? '');
       await context.sendActivity({ attachments: [cardAttachment(render(answer))] });
       await next();
@@ -81,6 +98,26 @@ export class ResetDeskBot extends TeamsActivityHandler {
       conversationId: context.activity.conversation?.id,
     });
     return (isPrivateNotice(answer) ? messageInvokeResponse(answer.privateNotice) : cardInvokeResponse(render(answer))) as unknown as AdaptiveCardInvokeResponse;
+  }
+
+  /**
+   * "Show the temporary password (once)": a Teams dialog (task/fetch) answered
+   * with a card, so the password never becomes a chat message. Anything else
+   * asked of a dialog is refused.
+   */
+  protected override async handleTeamsTaskModuleFetch(context: TurnContext, request: TaskModuleRequest): Promise<TaskModuleResponse> {
+    const actor = this.actorOf(context);
+    const data = RevealRequestSchema.safeParse(request.data);
+    if (!actor || !data.success) return { task: { type: 'message', value: 'This button is not one I know.' } };
+    let answer;
+    try {
+      answer = await revealTemporaryPassword(this.deps.journey, actor, data.data.requestId, data.data.stepToken);
+    } catch (err) {
+      this.deps.logger.warn({ errorCode: isResetDeskError(err) ? err.code : 'UNKNOWN' }, 'temporary password reveal refused');
+      return { task: { type: 'message', value: 'This step is over, so nothing is shown.' } };
+    }
+    if (isPrivateNotice(answer)) return { task: { type: 'message', value: answer.privateNotice } };
+    return { task: { type: 'continue', value: { title: 'Temporary password', height: 'small', width: 'medium', card: cardAttachment(render(answer)) } } };
   }
 
   /** An invoke is answered 403 so the client shows an error; anything else is left unanswered. */

@@ -9,10 +9,11 @@ import type { AppParts } from '../../bot/app';
 import type { StoreEngineKind } from '../../bot/store';
 import { createWritebackChannel } from '../../bot/writeback';
 import { startBotHarness, type BotHarness } from '../support/bot-harness';
-import { fakeUser, type FakeGraphUser } from '../support/fake-graph';
-import { adminClient, createUser, testDirectory, type TestAccount, type TestDirectory } from '../support/test-directory';
+import type { FakeGraphUser } from '../support/fake-graph';
+import { entraTwinOf, newPerson } from '../support/people';
+import { adminClient, testDirectory, type TestAccount, type TestDirectory } from '../support/test-directory';
 import { writeAgentConfigFile } from '../agent/agent-test-config';
-import { enrollAgent, newSigningKey, runAgent, sidOf, type AgentProcess } from '../writeback/writeback-harness';
+import { enrollAgent, newSigningKey, runAgent, type AgentProcess } from '../writeback/writeback-harness';
 
 export interface JourneyWorld {
   dir: TestDirectory;
@@ -34,38 +35,34 @@ export interface JourneyWorld {
   close(): Promise<void>;
 }
 
-export async function startJourneyWorld(engine: StoreEngineKind, opts: { env?: Record<string, string>; now?: () => Date } = {}): Promise<JourneyWorld> {
+export interface JourneyWorldOptions {
+  env?: Record<string, string>;
+  now?: () => Date;
+  /** How long an agent holds a leased job before it is queued again (default 60 s; fault tests shorten it). */
+  leaseMs?: number;
+  /** PostgreSQL only: use this database (e.g. behind a proxy the test cuts) instead of a scratch one. */
+  databaseUrl?: string;
+}
+
+export async function startJourneyWorld(engine: StoreEngineKind, opts: JourneyWorldOptions = {}): Promise<JourneyWorld> {
   const dir = await testDirectory();
   const admin = await adminClient(dir);
   const signingKey = await newSigningKey();
   // Replicas share the pepper (code hashes) and the signing key (agents pin it).
   const env = { RESETDESK_PASSWORD_MIN_LENGTH: '12', GRAPH_TIMEOUT_MS: '1500', RESETDESK_CODE_PEPPER: `journey-pepper-${randomUUID()}`, ...opts.env };
   const writeback: AppParts['writeback'] = async (store, logger, metrics) =>
-    createWritebackChannel({ store, signingKey, audience: 'resetdesk-journey-tests', logger, metrics, sweepIntervalMs: 500, ...(opts.now ? { now: opts.now } : {}) });
-  const bot = await startBotHarness({ engine, graph: {}, ...(opts.now ? { now: opts.now } : {}), env, writeback });
+    createWritebackChannel({
+      store, signingKey, audience: 'resetdesk-journey-tests', logger, metrics, sweepIntervalMs: 500,
+      ...(opts.now ? { now: opts.now } : {}), ...(opts.leaseMs ? { leaseMs: opts.leaseMs } : {}),
+    });
+  const bot = await startBotHarness({ engine, graph: {}, ...(opts.now ? { now: opts.now } : {}), ...(opts.databaseUrl ? { databaseUrl: opts.databaseUrl } : {}), env, writeback });
   const configFile = await writeAgentConfigFile(dir, dir.service);
   const stateDir = await enrollAgent(bot.app.store, bot.url, configFile, 'journey-agent');
   let agent = await runAgent(configFile, stateDir);
   let agentOutput = '';
   const replicas: Array<{ bot: BotHarness; agent: AgentProcess }> = [];
 
-  async function twinOf(account: TestAccount, extra: Partial<FakeGraphUser> = {}): Promise<FakeGraphUser> {
-    const sid = await sidOf(dir, admin, account.dn);
-    const user = fakeUser({
-      displayName: extra.displayName ?? `${account.sAMAccountName} Person`,
-      userPrincipalName: account.userPrincipalName,
-      mail: `${account.sAMAccountName}@contoso.example`,
-      onPremisesSecurityIdentifier: sid,
-      onPremisesSamAccountName: account.sAMAccountName,
-      onPremisesDomainName: dir.dc.realm.toLowerCase(),
-      onPremisesUserPrincipalName: account.userPrincipalName,
-      emailMethods: [`${account.sAMAccountName}.home@example.net`],
-      phoneMethods: [{ number: `+1 425555${String(Math.floor(1000 + Math.random() * 8999))}`, type: 'mobile' }],
-      ...extra,
-    });
-    bot.graph.addUser(user);
-    return user;
-  }
+  const twinOf = (account: TestAccount, extra: Partial<FakeGraphUser> = {}): Promise<FakeGraphUser> => entraTwinOf(dir, admin, bot.graph, account, extra);
 
   return {
     dir,
@@ -90,12 +87,7 @@ export async function startJourneyWorld(engine: StoreEngineKind, opts: { env?: R
       replicas.push({ bot: replica, agent: replicaAgent });
       return { bot: replica, agent: replicaAgent };
     },
-    async person(prefix, extra = {}) {
-      const account = await createUser(dir, admin, `${prefix}${Date.now().toString(36).slice(-5)}${Math.floor(Math.random() * 90 + 10)}`, dir.staffOu, {
-        displayName: extra.displayName ?? `${prefix} Tester`,
-      });
-      return { account, graph: await twinOf(account, extra) };
-    },
+    person: (prefix, extra = {}) => newPerson(dir, admin, bot.graph, prefix, extra),
     async close() {
       for (const r of replicas) {
         await r.agent.stop();

@@ -3,6 +3,7 @@
 // down to the agent's LDAPS write on the Samba DC and the card updated in place.
 import { dumpAllTables, testEngines } from '../../bot/store/testing';
 import type { StoreEngineKind } from '../../bot/store';
+import { fakeUser } from '../support/fake-graph';
 import { cardOf, cardText, TeamsClient, type CardJson } from '../support/teams-client';
 import { canBind, canaryPassword, lockOut } from '../writeback/writeback-harness';
 import { codeMailedTo, codeTextedTo, startJourneyWorld, type JourneyWorld } from './journey-harness';
@@ -211,6 +212,22 @@ describe.each(testEngines())('the self-service journey on %s', (engine: StoreEng
       world.bot.graph.clearFaults();
     }
     expect(await world.bot.app.store.listRequestsByOwner(world.bot.graph.tenantId, graph.id)).toEqual([]);
+  });
+
+  test('a person whose id Microsoft 365 cannot read, or does not know, is sent to the helpdesk; a malformed id is never told to try again', async () => {
+    const cases = [
+      ['not-a-guid', /valid account identifier/i, /try again/i],
+      ['00000000-0000-4000-8000-00000000dead', /couldn't be found/i, /few minutes/i],
+    ] as const;
+    for (const [id, says, never] of cases) {
+      const stranger = fakeUser({ id, displayName: 'Sam Stranger' });
+      const menu = await world.bot.client(stranger).say('hi');
+      const words = menu.card ? cardText(menu.card) : menu.text ?? '';
+      expect(words).toMatch(says);
+      expect(words).toMatch(/helpdesk/i);
+      expect(words).not.toMatch(never);
+      expect(await world.bot.app.store.listRequestsByOwner(world.bot.graph.tenantId, id)).toEqual([]);
+    }
   });
 
   test("a person's conversation reference is saved once, and again when the way to reach them changes", async () => {

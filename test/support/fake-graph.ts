@@ -24,6 +24,7 @@ export type FakeGraphRoute =
   | 'emailMethods'
   | 'phoneMethods'
   | 'checkMemberGroups'
+  | 'searchUsers'
   | 'sendMail'
   | 'revokeSignInSessions';
 
@@ -44,6 +45,8 @@ export interface FakeGraphUser {
   emailMethods?: string[];
   /** Registered phones as Graph shows them, e.g. `+1 4255550142`. */
   phoneMethods?: { number: string; type: 'mobile' | 'alternateMobile' | 'office' }[];
+  jobTitle?: string | null;
+  department?: string | null;
 }
 
 export interface FakeGraphGroup {
@@ -227,6 +230,28 @@ export async function startFakeGraph(seed: FakeGraphSeed = {}): Promise<FakeGrap
     }
     if (method === 'POST' && parts.length === 4 && parts[1] === 'oauth2' && parts[2] === 'v2.0' && parts[3] === 'token') {
       return { route: 'token', respond: tokenEndpoint(res, body, parts[0] ?? '') };
+    }
+
+    // Graph: /v1.0/users?$filter=startswith(displayName,'jo') or startswith(mail,'jo') ... (the helpdesk's search)
+    if (method === 'GET' && parts[0] === 'v1.0' && parts[1] === 'users' && parts[2] === undefined) {
+      return {
+        route: 'searchUsers',
+        respond: () => {
+          const token = (req.headers.authorization ?? '').replace(/^Bearer /, '');
+          const expiry = tokens.get(token);
+          if (expiry === undefined || expiry < Date.now()) return sendJson(res, 401, graphError(401, 'Access token is empty or invalid.'));
+          const filter = url.searchParams.get('$filter') ?? '';
+          // Only the shape ResetDesk sends: startswith(<property>,'<text>') joined by "or".
+          const clauses = [...filter.matchAll(/startswith\((displayName|mail|userPrincipalName|givenName|surname),'((?:[^']|'')*)'\)/g)];
+          if (clauses.length === 0) return sendJson(res, 400, graphError(400, 'Invalid filter clause'));
+          const top = Math.min(Number(url.searchParams.get('$top') ?? '100'), 999);
+          const found = [...users.values()].filter((u) => clauses.some(([, prop, text]) => {
+            const value = String((u as unknown as Record<string, unknown>)[prop!] ?? (prop === 'givenName' ? u.displayName.split(' ')[0] : prop === 'surname' ? u.displayName.split(' ').slice(1).join(' ') : ''));
+            return value.toLowerCase().startsWith(text!.replace(/''/g, "'").toLowerCase());
+          })).slice(0, top);
+          sendJson(res, 200, { '@odata.context': `${origin}/v1.0/$metadata#users`, value: found.map((u) => project(u, url.searchParams.get('$select'))) });
+        },
+      };
     }
 
     // Graph: /v1.0/users/{id or upn}[/...]

@@ -62,8 +62,8 @@ export class TeamsClient {
     };
   }
 
-  /** Sends a chat message and returns the card the bot replied with. */
-  async say(text: string, opts: { timeoutMs?: number } = {}): Promise<{ card: CardJson; activityId: string }> {
+  /** Sends a chat message and returns the bot's reply: its card (most replies are one) or its text. */
+  async say(text: string, opts: { timeoutMs?: number } = {}): Promise<{ card: CardJson; activityId: string; text: string }> {
     const before = this.connector.activities.length;
     const res = await fetch(`${this.botUrl}/api/messages`, {
       method: 'POST',
@@ -72,7 +72,7 @@ export class TeamsClient {
     });
     if (res.status >= 300) throw new Error(`bot answered ${res.status} to a message`);
     const reply = await this.connector.waitFor((a) => this.connector.activities.indexOf(a) >= before && a.conversationId === this.conversationId && a.method === 'POST', opts.timeoutMs);
-    return { card: cardOf(reply)!, activityId: reply.assignedId };
+    return { card: cardOf(reply)!, activityId: reply.assignedId, text: typeof reply.body.text === 'string' ? reply.body.text : '' };
   }
 
   /** Clicks an Action.Execute button (by verb) on `card`, with typed inputs; the card shown is `cardActivityId`. */
@@ -80,6 +80,20 @@ export class TeamsClient {
     const action = findAction(card, verb);
     if (!action) throw new Error(`no action with verb ${verb} on the card`);
     return this.invoke(verb, { ...(action.data ?? {}), ...inputs }, cardActivityId);
+  }
+
+  /** Opens a Teams dialog from a card button (`task/fetch` with the button's data); returns the dialog's answer. */
+  async openDialog(data: Record<string, unknown>): Promise<{ status: number; card: CardJson | undefined; message: string | undefined }> {
+    const res = await fetch(`${this.botUrl}/api/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ ...this.base(), type: 'invoke', name: 'task/fetch', value: { data, context: { theme: 'default' } } }),
+    });
+    const text = await res.text();
+    const body = text ? (JSON.parse(text) as { task?: { type?: string; value?: unknown } }) : {};
+    const task = body.task;
+    const card = task?.type === 'continue' ? ((task.value as { card?: { content?: CardJson } }).card?.content) : undefined;
+    return { status: res.status, card, message: task?.type === 'message' ? String(task.value) : undefined };
   }
 
   /** Sends an `adaptiveCard/action` invoke with exactly this data (for replays and forgeries). */
@@ -118,6 +132,13 @@ function walkActions(node: unknown, out: Array<{ type: string; verb?: string; da
   }
 }
 
+/** Every Action.Execute on the card, wherever it sits (in action sets, columns, show-cards). */
+export function allActions(card: CardJson): Array<{ type: string; verb?: string; title?: string; data?: Record<string, unknown> }> {
+  const actions: Array<{ type: string; verb?: string; data?: Record<string, unknown> }> = [];
+  walkActions(card, actions);
+  return actions;
+}
+
 export function findAction(card: CardJson, verb: string): { type: string; verb?: string; data?: Record<string, unknown> } | undefined {
   const actions: Array<{ type: string; verb?: string; data?: Record<string, unknown> }> = [];
   walkActions(card, actions);
@@ -132,6 +153,8 @@ export function cardText(card: CardJson | undefined): string {
     if (node && typeof node === 'object') {
       const o = node as Record<string, unknown>;
       for (const key of ['text', 'title', 'label', 'placeholder']) if (typeof o[key] === 'string') parts.push(o[key] as string);
+      // A FactSet's facts are {title, value} with no type; their values are what a person reads.
+      if (o.type === undefined && typeof o.title === 'string' && typeof o.value === 'string') parts.push(o.value);
       Object.entries(o).forEach(([k, v]) => k !== 'data' && walk(v));
     }
   };

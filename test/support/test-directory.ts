@@ -18,6 +18,7 @@ import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { startSambaDc, sambaTool, stopSambaDc, type SambaDcHandle } from './samba-dc';
+import { ATTID_UNICODE_PWD, parseReplPropertyMetaData } from '../../agent/directory/repl-metadata';
 
 export interface TestAccount {
   dn: string;
@@ -61,7 +62,10 @@ export function encodePassword(password: string): Buffer {
   return Buffer.from(`"${password}"`, 'utf16le');
 }
 
-export async function adminClient(dir: TestDirectory): Promise<Client> {
+/** What a helper needs to reach a DC: its LDAPS URL, its CA and the DC handle (name in its certificate, realm, admin). */
+export type DirectoryAccess = Pick<TestDirectory, 'dc' | 'url' | 'ca'>;
+
+export async function adminClient(dir: DirectoryAccess): Promise<Client> {
   const client = new Client({ url: dir.url, tlsOptions: { ca: [dir.ca], servername: dir.dc.servername } });
   await client.bind(dir.dc.adminUpn, dir.dc.adminPassword);
   return client;
@@ -69,7 +73,7 @@ export async function adminClient(dir: TestDirectory): Promise<Client> {
 
 /** Creates an enabled user with a known password; returns its account. */
 export async function createUser(
-  dir: TestDirectory,
+  dir: Pick<TestDirectory, 'dc'>,
   client: Client,
   name: string,
   ou: string,
@@ -93,7 +97,7 @@ export async function createUser(
 }
 
 /** True when `password` binds as the account: how a test sees what AD really accepts. */
-export async function canBind(dir: TestDirectory, upn: string, password: string): Promise<boolean> {
+export async function canBind(dir: DirectoryAccess, upn: string, password: string): Promise<boolean> {
   const client = new Client({ url: dir.url, tlsOptions: { ca: [dir.ca], servername: dir.dc.servername } });
   try {
     await client.bind(upn, password);
@@ -106,12 +110,71 @@ export async function canBind(dir: TestDirectory, upn: string, password: string)
 }
 
 /** Locks an account the way a user would: bad binds up to the lockout threshold (5 in the test domain). */
-export async function lockOut(dir: TestDirectory, upn: string): Promise<void> {
+export async function lockOut(dir: DirectoryAccess, upn: string): Promise<void> {
   for (let i = 0; i < 6; i++) await canBind(dir, upn, `wrong-${i}-${randomBytes(4).toString('hex')}`);
 }
 
 export async function addMember(client: Client, groupDn: string, memberDn: string): Promise<void> {
   await client.modify(groupDn, [new Change({ operation: 'add', modification: new Attribute({ type: 'member', values: [memberDn] }) })]);
+}
+
+/** The test domain's policy: complexity on, min length 8, history 5, lockout after 5 wrong tries, no minimum age (so a fresh account can change at once). */
+export async function setTestDomainPolicy(dc: SambaDcHandle): Promise<void> {
+  await sambaTool(dc, [
+    'domain', 'passwordsettings', 'set', '--complexity=on', '--min-pwd-length=8', '--history-length=5',
+    '--account-lockout-threshold=5', '--min-pwd-age=0', '--max-pwd-age=42',
+  ]);
+}
+
+/** A global security group. */
+export async function createGroup(client: Client, dn: string, sAMAccountName: string): Promise<void> {
+  // groupType -2147483646: global security group.
+  await client.add(dn, { objectClass: ['top', 'group'], sAMAccountName, groupType: '-2147483646' });
+}
+
+/** An object's SID as text (`S-1-5-21-…`), as Graph's onPremisesSecurityIdentifier gives it. */
+export async function objectSidOf(client: Client, dn: string): Promise<string> {
+  const { searchEntries } = await client.search(dn, { scope: 'base', attributes: ['objectSid'], explicitBufferAttributes: ['objectSid'] });
+  return sidToString(searchEntries[0]!.objectSid as Buffer);
+}
+
+/** What the agent's service account needs on an OU it serves: Reset Password, and write on lockoutTime and pwdLastSet, for user objects below it. */
+export async function delegateResetRights(dc: SambaDcHandle, ou: string, serviceSid: string): Promise<void> {
+  const sddl = [
+    `(OA;CI;CR;${RESET_PASSWORD_RIGHT};${USER_CLASS};${serviceSid})`,
+    `(OA;CI;WP;${LOCKOUT_TIME_ATTR};${USER_CLASS};${serviceSid})`,
+    `(OA;CI;WP;${PWD_LAST_SET_ATTR};${USER_CLASS};${serviceSid})`,
+  ].join('');
+  await sambaTool(dc, ['dsacl', 'set', `--objectdn=${ou}`, `--sddl=${sddl}`]);
+}
+
+/** Read on the Password Settings Container, so the agent can tell which fine-grained policy applies to a user. */
+export async function allowPsoRead(dc: SambaDcHandle, serviceSid: string): Promise<void> {
+  await sambaTool(dc, ['dsacl', 'set', `--objectdn=CN=Password Settings Container,CN=System,${dc.baseDn}`, `--sddl=(A;CI;RPLCLORC;;;${serviceSid})`]);
+}
+
+/** The fine-grained policy "Strict PSO" (min length 14, history 10, minimum age 1 day, lockout after 3), applied to `groupName`. */
+export async function applyStrictPso(dc: SambaDcHandle, groupName: string): Promise<void> {
+  await sambaTool(dc, [
+    'domain', 'passwordsettings', 'pso', 'create', 'Strict PSO', '10',
+    '--min-pwd-length=14', '--complexity=on', '--history-length=10', '--min-pwd-age=1', '--max-pwd-age=30',
+    '--account-lockout-threshold=3',
+  ]);
+  await sambaTool(dc, ['domain', 'passwordsettings', 'pso', 'apply', 'Strict PSO', groupName]);
+}
+
+/** How many times the account's password was written (the `unicodePwd` version in replPropertyMetaData), read as an administrator. */
+export async function passwordVersionOf(client: Client, dn: string): Promise<number> {
+  const { searchEntries } = await client.search(dn, { scope: 'base', attributes: ['replPropertyMetaData'], explicitBufferAttributes: ['replPropertyMetaData'] });
+  const meta = parseReplPropertyMetaData(searchEntries[0]!.replPropertyMetaData as Buffer).find((m) => m.attid === ATTID_UNICODE_PWD);
+  if (!meta) throw new Error(`${dn} has no unicodePwd metadata`);
+  return meta.version;
+}
+
+/** The account's `lockoutTime` (0 when not locked out or unlocked), read as an administrator. */
+export async function lockoutTimeOf(client: Client, dn: string): Promise<string> {
+  const { searchEntries } = await client.search(dn, { scope: 'base', attributes: ['lockoutTime'] });
+  return String(searchEntries[0]?.lockoutTime ?? '0');
 }
 
 async function seed(dc: SambaDcHandle): Promise<TestDirectory> {
@@ -126,10 +189,7 @@ async function seed(dc: SambaDcHandle): Promise<TestDirectory> {
     groupsOu: `OU=Groups,${base}`,
     serviceOu: `OU=Service Accounts,${base}`,
   };
-  await sambaTool(dc, [
-    'domain', 'passwordsettings', 'set', '--complexity=on', '--min-pwd-length=8', '--history-length=5',
-    '--account-lockout-threshold=5', '--min-pwd-age=0', '--max-pwd-age=42',
-  ]);
+  await setTestDomainPolicy(dc);
 
   const client = new Client({ url: partial.url, tlsOptions: { ca: [ca], servername: dc.servername } });
   await client.bind(dc.adminUpn, dc.adminPassword);
@@ -155,39 +215,21 @@ async function seed(dc: SambaDcHandle): Promise<TestDirectory> {
 
     const tier0 = `CN=Tier0 Operators,${partial.groupsOu}`;
     const strictGroup = `CN=Strict Password Users,${partial.groupsOu}`;
-    // groupType -2147483646: global security group.
-    await client.add(tier0, { objectClass: ['top', 'group'], sAMAccountName: 'Tier0 Operators', groupType: '-2147483646' });
-    await client.add(strictGroup, { objectClass: ['top', 'group'], sAMAccountName: 'Strict Password Users', groupType: '-2147483646' });
+    await createGroup(client, tier0, 'Tier0 Operators');
+    await createGroup(client, strictGroup, 'Strict Password Users');
     const domainAdmins = `CN=Domain Admins,CN=Users,${base}`;
     await addMember(client, domainAdmins, users.erin.dn);
     await addMember(client, domainAdmins, tier0);
     await addMember(client, tier0, users.frank.dn);
     await addMember(client, strictGroup, users.pat.dn);
 
-    const sidOf = async (dn: string): Promise<string> => {
-      const { searchEntries } = await client.search(dn, { scope: 'base', attributes: ['objectSid'], explicitBufferAttributes: ['objectSid'] });
-      return sidToString(searchEntries[0]!.objectSid as Buffer);
-    };
-    const serviceSid = await sidOf(service.dn);
-    const noPsoSid = await sidOf(serviceNoPso.dn);
-    const domainSid = await sidOf(base);
+    const serviceSid = await objectSidOf(client, service.dn);
+    const noPsoSid = await objectSidOf(client, serviceNoPso.dn);
+    const domainSid = await objectSidOf(client, base);
 
-    for (const sid of [serviceSid, noPsoSid]) {
-      const sddl = [
-        `(OA;CI;CR;${RESET_PASSWORD_RIGHT};${USER_CLASS};${sid})`,
-        `(OA;CI;WP;${LOCKOUT_TIME_ATTR};${USER_CLASS};${sid})`,
-        `(OA;CI;WP;${PWD_LAST_SET_ATTR};${USER_CLASS};${sid})`,
-      ].join('');
-      await sambaTool(dc, ['dsacl', 'set', `--objectdn=${partial.staffOu}`, `--sddl=${sddl}`]);
-    }
-    await sambaTool(dc, ['dsacl', 'set', `--objectdn=CN=Password Settings Container,CN=System,${base}`, `--sddl=(A;CI;RPLCLORC;;;${serviceSid})`]);
-
-    await sambaTool(dc, [
-      'domain', 'passwordsettings', 'pso', 'create', 'Strict PSO', '10',
-      '--min-pwd-length=14', '--complexity=on', '--history-length=10', '--min-pwd-age=1', '--max-pwd-age=30',
-      '--account-lockout-threshold=3',
-    ]);
-    await sambaTool(dc, ['domain', 'passwordsettings', 'pso', 'apply', 'Strict PSO', 'Strict Password Users']);
+    for (const sid of [serviceSid, noPsoSid]) await delegateResetRights(dc, partial.staffOu, sid);
+    await allowPsoRead(dc, serviceSid);
+    await applyStrictPso(dc, 'Strict Password Users');
 
     const dir: TestDirectory = { ...partial, domainSid, service, serviceNoPso, users };
     return dir;

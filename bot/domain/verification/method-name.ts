@@ -1,4 +1,7 @@
-export const VERIFICATION_METHOD_NAMES = ['email', 'sms', 'manager', 'mfa'] as const;
+// `person`: the account's owner confirms in Teams that the caller on the
+// helpdesk's phone is them. Only for helpdesk requests: in self-service the
+// person clicking is the owner already.
+export const VERIFICATION_METHOD_NAMES = ['email', 'sms', 'manager', 'mfa', 'person'] as const;
 
 export type VerificationMethodName = (typeof VERIFICATION_METHOD_NAMES)[number];
 

@@ -10,6 +10,8 @@ export interface UserVerificationMethods {
   managerAadId?: string;
   /** The user has an MFA method registered in Entra ID. */
   mfaRegistered?: boolean;
+  /** The bot can reach the account's owner in Teams (a helpdesk request only: the caller may not be them). */
+  ownerReachable?: boolean;
 }
 
 export interface VerificationContext {
@@ -51,12 +53,19 @@ export interface MfaChallenge extends ChallengeBase {
   method: 'mfa';
 }
 
-export type VerificationChallenge = CodeChallenge | ManagerChallenge | MfaChallenge;
+/** The account's owner is asked in Teams whether the helpdesk's caller is them. */
+export interface PersonChallenge extends ChallengeBase {
+  method: 'person';
+  ownerAadId: string;
+}
+
+export type VerificationChallenge = CodeChallenge | ManagerChallenge | MfaChallenge | PersonChallenge;
 
 export type VerificationResponse =
   | { method: 'email' | 'sms'; code: string }
   | { method: 'manager'; responderAadId: string; decision: 'confirm' | 'refuse' }
-  | { method: 'mfa'; signInToken: string };
+  | { method: 'mfa'; signInToken: string }
+  | { method: 'person'; responderAadId: string; decision: 'confirm' | 'refuse' };
 
 export interface StartResult<C extends VerificationChallenge> {
   challenge: C;
@@ -105,6 +114,21 @@ export interface ManagerNotifier {
     /** The account's sign-in name (sAMAccountName), so the manager sees which account, not only whose. */
     subjectAccountName: string;
     helpdeskAssisted: boolean;
+    expiresAt: Date;
+  }): Promise<void>;
+}
+
+export interface PersonNotifier {
+  /** Sends the owner the "is that you on the phone?" card; throws when they cannot be reached. */
+  askOwner(notice: {
+    ownerAadId: string;
+    tenantId: string;
+    requestId: string;
+    challengeId: string;
+    kind: ResetRequest['kind'];
+    /** The account's sign-in name, so the owner sees which account. */
+    accountName: string;
+    helpdeskAadId: string;
     expiresAt: Date;
   }): Promise<void>;
 }
