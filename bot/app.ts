@@ -191,7 +191,7 @@ export async function createApp(config: BotConfig, parts: AppParts): Promise<App
       approverChannel: config.approverChannel,
       afterReset: config.afterReset,
       mailFrom: config.mailFrom,
-      inspectTimeoutMs: 10_000,
+      inspectTimeoutMs: config.inspectTimeoutMs,
       pepper,
     },
     now,

@@ -103,6 +103,7 @@ const envSchema = z.object({
   RESETDESK_HELPDESK_GROUP_ID: optionalGuid,
   RESETDESK_ADMIN_GROUP_ID: optionalGuid,
   RESETDESK_JOB_TTL_SECONDS: int(600, 30, 86_400),
+  RESETDESK_INSPECT_TIMEOUT_SECONDS: int(30, 5, 120),
   RESETDESK_SIGNING_KEY_FILE: optionalString,
   RESETDESK_SIGNING_KEY_JWK: optionalString,
   RESETDESK_AGENT_AUDIENCE: optionalString.refine((v) => v === undefined || /^[\x21-\x7e]{3,200}$/.test(v), 'must be 3 to 200 printable characters without spaces'),
@@ -171,6 +172,8 @@ export interface BotConfig {
   /** Different approvers a privileged account needs, more for tier-0 groups; how long they have. */
   approvals: { required: number; requiredTier0: number; tier0Groups: string[] | undefined; ttlMs: number };
   jobTtlSeconds: number;
+  /** How long a step waits for an agent to read an account (a Monday-morning wave queues these). */
+  inspectTimeoutMs: number;
   writeback: {
     /** The service's job-signing key: a JWK file (created on first start when missing) or the JWK itself from a secret store. */
     signingKey: { file: string } | { jwkJson: string };
@@ -301,6 +304,7 @@ export function loadConfig(env: Record<string, string | undefined>): BotConfig {
       ttlMs: e.RESETDESK_APPROVAL_TIMEOUT_MINUTES * 60_000,
     },
     jobTtlSeconds: e.RESETDESK_JOB_TTL_SECONDS,
+    inspectTimeoutMs: e.RESETDESK_INSPECT_TIMEOUT_SECONDS * 1000,
     writeback: {
       signingKey: e.RESETDESK_SIGNING_KEY_JWK
         ? { jwkJson: e.RESETDESK_SIGNING_KEY_JWK }
