@@ -1,11 +1,10 @@
 // The manager's answer on the card that asked them to confirm: only the
 // manager who was asked, only on that card (its token is derived from the
 // challenge), and the requester's card moves on in place.
-import { createHmac, timingSafeEqual } from 'node:crypto';
 import { applyEvent, driverOf } from '../domain/reset-request';
 import type { ManagerChallenge, VerificationMethod } from '../domain/verification/verification-method';
 import { isResetDeskError } from '../errors';
-import { latestOpenChallenge } from './challenge-records';
+import { answerToken, challengeAnsweredBy } from './challenge-records';
 import type { Actor, JourneyDeps } from './journey-deps';
 import { updateRequesterCard } from './requester-card';
 import { commitTransition, toAuditInput, toDomain } from './request-records';
@@ -14,20 +13,13 @@ import { view, type View } from './views';
 
 /** The manager's card carries a token derived from the challenge id, so only that card can answer it. */
 export function managerToken(pepper: Buffer, challengeId: string): string {
-  return createHmac('sha256', pepper).update(`manager-answer:${challengeId}`).digest('base64url');
-}
-
-function safeEqual(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
+  return answerToken(pepper, 'manager', challengeId);
 }
 
 export async function answerAsManager(deps: JourneyDeps, actor: Actor, requestId: string, token: string, decision: 'confirm' | 'refuse'): Promise<View> {
-  const row = await deps.store.getRequest(requestId);
-  if (!row || row.tenantId !== actor.tenantId || row.state !== 'verifying') return view('stepOver');
-  const stored = await deps.store.listChallenges(requestId).then((cs) => latestOpenChallenge(cs, ['manager'])).catch(() => undefined);
-  if (!stored || !safeEqual(managerToken(deps.config.pepper, stored.id), token)) return view('stepOver');
+  const answered = await challengeAnsweredBy(deps, actor, 'manager', requestId, token);
+  if (!answered) return view('stepOver');
+  const { row, stored } = answered;
   const method = deps.methods.manager as VerificationMethod<ManagerChallenge> | undefined;
   if (!method) return view('stepOver');
   const request = toDomain(row);

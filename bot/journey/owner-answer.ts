@@ -3,11 +3,10 @@
 // Yes counts as the caller's check passed; "Not me" stops the request at once,
 // tells the helpdesk member on their card, alerts the owner by mail, and is
 // audited: someone on the phone claimed to be them.
-import { createHmac, timingSafeEqual } from 'node:crypto';
 import { applyEvent, driverOf } from '../domain/reset-request';
 import type { PersonChallenge, VerificationMethod } from '../domain/verification/verification-method';
 import { isResetDeskError } from '../errors';
-import { latestOpenChallenge } from './challenge-records';
+import { answerToken, challengeAnsweredBy } from './challenge-records';
 import type { Actor, JourneyDeps } from './journey-deps';
 import { newMenuToken } from './refusals';
 import { updateRequesterCard } from './requester-card';
@@ -17,20 +16,13 @@ import { view, type View } from './views';
 import { randomUUID } from 'node:crypto';
 
 export function ownerToken(pepper: Buffer, challengeId: string): string {
-  return createHmac('sha256', pepper).update(`owner-answer:${challengeId}`).digest('base64url');
-}
-
-function safeEqual(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
+  return answerToken(pepper, 'owner', challengeId);
 }
 
 export async function answerAsOwner(deps: JourneyDeps, actor: Actor, requestId: string, token: string, decision: 'confirm' | 'refuse'): Promise<View> {
-  const row = await deps.store.getRequest(requestId);
-  if (!row || row.tenantId !== actor.tenantId || row.state !== 'verifying') return view('stepOver');
-  const stored = await deps.store.listChallenges(requestId).then((cs) => latestOpenChallenge(cs, ['person'])).catch(() => undefined);
-  if (!stored || !safeEqual(ownerToken(deps.config.pepper, stored.id), token)) return view('stepOver');
+  const answered = await challengeAnsweredBy(deps, actor, 'owner', requestId, token);
+  if (!answered) return view('stepOver');
+  const { row, stored } = answered;
   const method = deps.methods.person as VerificationMethod<PersonChallenge> | undefined;
   if (!method) return view('stepOver');
   const request = toDomain(row);
