@@ -13,7 +13,7 @@
 //
 // Needs samba and PostgreSQL on 127.0.0.1:5432 (as the tests do). Not a jest test.
 import { execFile, spawn } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -79,12 +79,33 @@ async function rssMb(pid: number): Promise<number> {
   return kb / 1024;
 }
 
+/** CPU seconds (user + system) used so far by `root` and every process below it. */
+async function treeCpuSeconds(root: number): Promise<number> {
+  const ticks = 100; // USER_HZ on Linux
+  const procs: Array<{ pid: number; ppid: number; cpu: number }> = [];
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
+    // The command name is in parentheses and may hold spaces: read the fields after it.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (fields.length < 13) continue;
+    procs.push({ pid: Number(entry), ppid: Number(fields[1]), cpu: (Number(fields[11]) + Number(fields[12])) / ticks });
+  }
+  const inTree = new Set([root]);
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const p of procs) if (!inTree.has(p.pid) && inTree.has(p.ppid)) (inTree.add(p.pid), (grew = true));
+  }
+  return procs.filter((p) => inTree.has(p.pid)).reduce((sum, p) => sum + p.cpu, 0);
+}
+
 /** Every account reset once, all at once, each over a bound LDAPS connection of its own: resets per second. */
-async function rawWave(dirUrl: string, ca: string, servername: string, bind: { upn: string; password: string }, accounts: TestAccount[]): Promise<number> {
+async function rawWave(dirUrl: string, ca: string, servername: string, bind: { upn: string; password: string }, accounts: TestAccount[], parallel = accounts.length): Promise<number> {
   const clients: Client[] = [];
   try {
-    for (let i = 0; i < accounts.length; i += 25) {
-      const batch = accounts.slice(i, i + 25).map(async () => {
+    const lanes = Math.min(parallel, accounts.length);
+    for (let i = 0; i < lanes; i += 25) {
+      const batch = Array.from({ length: Math.min(25, lanes - i) }, async () => {
         const c = new Client({ url: dirUrl, tlsOptions: { ca: [ca], servername }, timeout: 120_000 });
         await c.bind(bind.upn, bind.password);
         return c;
@@ -92,9 +113,15 @@ async function rawWave(dirUrl: string, ca: string, servername: string, bind: { u
       clients.push(...(await Promise.all(batch)));
     }
     const t0 = performance.now();
-    await Promise.all(accounts.map((a, i) => clients[i]!.modify(a.dn, [
-      new Change({ operation: 'replace', modification: new Attribute({ type: 'unicodePwd', values: [encodePassword(canaryPassword()) as unknown as string] }) }),
-    ])));
+    let next = 0;
+    // Each connection takes the next account until none is left: `lanes` writes in flight at any time.
+    await Promise.all(clients.map(async (c) => {
+      for (let i = next++; i < accounts.length; i = next++) {
+        await c.modify(accounts[i]!.dn, [
+          new Change({ operation: 'replace', modification: new Attribute({ type: 'unicodePwd', values: [encodePassword(canaryPassword()) as unknown as string] }) }),
+        ]);
+      }
+    }));
     return accounts.length / ((performance.now() - t0) / 1000);
   } finally {
     await Promise.all(clients.map((c) => c.unbind().catch(() => undefined)));
@@ -158,7 +185,17 @@ async function main(): Promise<void> {
 
     say('raw ldapts wave (before)');
     const bind = { upn: world.dir.service.userPrincipalName, password: world.dir.service.password };
+    const samba = (): Promise<number> => treeCpuSeconds(world.dir.dc.pid);
+    const ours = async (): Promise<number> => {
+      const self = process.cpuUsage();
+      return (self.user + self.system) / 1e6 + (await Promise.all(agents.map((a) => treeCpuSeconds(a.pid)))).reduce((x, y) => x + y, 0);
+    };
+    const sambaBeforeRaw = await samba();
     const rawBefore = await rawWave(world.dir.url, world.dir.ca, world.dir.dc.servername, bind, crowd.map((p) => p.account));
+    const sambaPerRawReset = (await samba() - sambaBeforeRaw) / people;
+    const lanes = agents.length * concurrency;
+    say(`raw ldapts wave at the agents' concurrency (${lanes} connections)`);
+    const rawAtLanes = await rawWave(world.dir.url, world.dir.ca, world.dir.dc.servername, bind, crowd.map((p) => p.account), lanes);
 
     say('everyone opens the bot and proves it is them');
     const peak = agents.map(() => 0);
@@ -207,6 +244,8 @@ async function main(): Promise<void> {
         await new Promise((r) => setTimeout(r, 10));
       }
     })();
+    const sambaBeforeWave = await samba();
+    const oursBeforeWave = await ours();
     await Promise.all(ready.map(async (p) => {
       const password = canaryPassword();
       p.submittedAt = performance.timeOrigin + performance.now();
@@ -218,6 +257,9 @@ async function main(): Promise<void> {
     watching = false;
     sampling = false;
     await Promise.all([watcher, sampler]);
+    const finishedCount = ready.filter((p) => p.doneAt !== undefined).length || 1;
+    const sambaPerWaveReset = (await samba() - sambaBeforeWave) / finishedCount;
+    const oursPerWaveReset = (await ours() - oursBeforeWave) / finishedCount;
 
     say('raw ldapts wave (after)');
     const rawAfter = await rawWave(world.dir.url, world.dir.ca, world.dir.dc.servername, bind, crowd.map((p) => p.account));
@@ -246,6 +288,9 @@ async function main(): Promise<void> {
     console.log(`  resets per second, ResetDesk        ${wavePerSecond.toFixed(1)}  (first submission to last card update)`);
     console.log(`  resets per second, raw ldapts       ${raw.toFixed(1)}  (${rawBefore.toFixed(1)} before, ${rawAfter.toFixed(1)} after; ${people} at once, one bound connection each)`);
     console.log(`  ratio                               ${(wavePerSecond / raw).toFixed(2)}x   (target >= 0.8x)`);
+    console.log(`  raw ldapts at the agents' lanes     ${rawAtLanes.toFixed(1)}  (${lanes} connections)   ratio ${(wavePerSecond / rawAtLanes).toFixed(2)}x`);
+    console.log(`  Samba CPU per reset                 raw ${(sambaPerRawReset * 1000).toFixed(1)} ms   through ResetDesk ${(sambaPerWaveReset * 1000).toFixed(1)} ms`);
+    console.log(`  ResetDesk CPU per reset             ${(oursPerWaveReset * 1000).toFixed(1)} ms  (both replicas and this driver, in this process, plus the two agents; PostgreSQL not counted)`);
     console.log(`  submission to updated card          p50 ${(percentile(latencies, 50) / 1000).toFixed(2)} s   p99 ${(percentile(latencies, 99) / 1000).toFixed(2)} s`);
     console.log(`  agent resident memory               idle ${idle.map((m) => `${m.toFixed(0)} MB`).join(', ')}   under the wave (peak) ${peak.map((m) => `${m.toFixed(0)} MB`).join(', ')}   (target idle < 80 MB)`);
   } finally {
