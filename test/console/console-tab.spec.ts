@@ -7,13 +7,12 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Client } from 'ldapts';
 import type { FrameLocator, Page } from 'playwright-core';
 import type { Store } from '../../bot/store';
 import { dumpAllTables, superuserQuery } from '../../bot/store/testing';
 import { fakeUser } from '../support/fake-graph';
 import { cardOf, cardText } from '../support/teams-client';
-import { addMember, canBind, createUser, lockOut, lockoutTimeOf, type DirectoryAccess } from '../support/test-directory';
+import { addMember, bindResult, canBind, createUser, lockOut, lockoutTimeOf } from '../support/test-directory';
 import { codeMailedTo, codeTextedTo } from '../journey/journey-harness';
 import { APPROVER_CHANNEL, GROUPS, VIEWS_OF, consoleSuiteMissing, screenshotDir, startConsoleWorld, type ConsoleWorld, type Role } from './console-world';
 import { seedAgents, seedFortnight, seedGraphUsers, type Fortnight } from './console-seed';
@@ -619,18 +618,6 @@ describeInBrowser('the console tab against a domain controller', () => {
   });
 });
 
-/** What AD answers a bind with `password`: true, or its error (data 773: right password, must be changed first). */
-async function bindResult(dir: DirectoryAccess, upn: string, password: string): Promise<true | string> {
-  const client = new Client({ url: dir.url, tlsOptions: { ca: [dir.ca], servername: dir.dc.servername } });
-  try {
-    await client.bind(upn, password);
-    return true;
-  } catch (err) {
-    return String((err as Error).message);
-  } finally {
-    await client.unbind().catch(() => undefined);
-  }
-}
 
 /** A code is mailed or texted right after the click that asked for it: the page's answer may come first. */
 async function waitForCode(read: () => string, timeoutMs = 10_000): Promise<string> {

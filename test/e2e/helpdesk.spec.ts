@@ -4,27 +4,13 @@
 // the owner's registered method (which the caller reads back over the phone)
 // or by asking the owner in Teams. Each journey ends with what the domain
 // controller says.
-import { Client } from 'ldapts';
-import { adminClient } from '../support/test-directory';
+import { adminClient, bindResult } from '../support/test-directory';
 import type { PersonKey } from '../../scripts/demo/people';
 import { describeInBrowser, useE2e, type E2e } from './support/e2e-world';
 import { askOwnerInTeams, callerReadsCode, helpdeskAct, helpdeskFind, messageSaying, openHelpdesk } from './support/journey-steps';
 
 jest.setTimeout(240_000);
 
-/** What a sign-in (an LDAP bind) says: true, or AD's reason, whose "data" code tells why (773: right password, must be changed first). */
-async function signInResult(e2e: E2e, key: PersonKey, password: string): Promise<true | string> {
-  const dir = e2e.world.directory;
-  const client = new Client({ url: dir.url, tlsOptions: { ca: [dir.ca], servername: dir.dc.servername } });
-  try {
-    await client.bind(dir.accounts[key].userPrincipalName, password);
-    return true;
-  } catch (err) {
-    return String((err as Error).message);
-  } finally {
-    await client.unbind().catch(() => undefined);
-  }
-}
 
 /** The account's pwdLastSet on the DC: "0" means the password must be changed at the next sign-in. */
 async function pwdLastSetOf(e2e: E2e, key: PersonKey): Promise<string> {
@@ -117,7 +103,7 @@ describeInBrowser('the helpdesk in Teams', () => {
     });
 
     // The DC takes the temporary password, but only to change it: AD's "data 773" (must change the password first).
-    expect(await signInResult(e2e, 'alice', temporary)).toMatch(/data 773/);
+    expect(await bindResult(e2e.world.directory, e2e.world.directory.accounts.alice.userPrincipalName, temporary)).toMatch(/data 773/);
     expect(await pwdLastSetOf(e2e, 'alice')).toBe('0');
     expect(await e2e.canSignIn('alice', old)).toBe(false);
     expect((await e2e.facts('alice')).passwordVersion).toBe(before.passwordVersion + 1);

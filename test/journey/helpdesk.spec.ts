@@ -3,10 +3,9 @@
 // DC: find the caller, check them, act, and tell the person. A temporary
 // password reaches only the person's verified phone (or, by setting, the
 // helpdesk member once in a dialog), never a chat message, a log or a table.
-import { Client } from 'ldapts';
 import { dumpAllTables } from '../../bot/store/testing';
 import { fakeUser, type FakeGraphUser } from '../support/fake-graph';
-import { addMember, lockOut } from '../support/test-directory';
+import { bindResult, lockOut } from '../support/test-directory';
 import { allActions, cardOf, cardText, type CardJson, type TeamsClient } from '../support/teams-client';
 import { canBind } from '../writeback/writeback-harness';
 import { codeTextedTo, startJourneyWorld, type JourneyWorld } from './journey-harness';
@@ -16,18 +15,6 @@ jest.setTimeout(180_000);
 const HELPDESK = '8e3f0b51-2c4d-4e6f-a071-8293a4b5c6d7';
 const APPROVERS = '9f4a1c62-3d5e-4f70-b182-93a4b5c6d7e8';
 
-/** What a bind says: true, or AD's reason (its "data" code: 773 = must change the password first). */
-async function bindResult(world: JourneyWorld, upn: string, password: string): Promise<true | string> {
-  const client = new Client({ url: world.dir.url, tlsOptions: { ca: [world.dir.ca], servername: world.dir.dc.servername } });
-  try {
-    await client.bind(upn, password);
-    return true;
-  } catch (err) {
-    return String((err as Error).message);
-  } finally {
-    await client.unbind().catch(() => undefined);
-  }
-}
 
 describe('the helpdesk in Teams', () => {
   let world: JourneyWorld;
@@ -98,8 +85,8 @@ describe('the helpdesk in Teams', () => {
     const temporary = /temporary password for \S+ is (\S+) \./.exec(text)?.[1];
     expect(temporary).toBeDefined();
     secrets.push(temporary!);
-    expect(await bindResult(world, account.userPrincipalName, account.password)).not.toBe(true);
-    expect(await bindResult(world, account.userPrincipalName, temporary!)).toMatch(/data 773/);
+    expect(await bindResult(world.dir, account.userPrincipalName, account.password)).not.toBe(true);
+    expect(await bindResult(world.dir, account.userPrincipalName, temporary!)).toMatch(/data 773/);
     // Its sealed copy is gone once it went out.
     const [request] = await world.bot.app.store.listRequestsByOwner(world.bot.graph.tenantId, graph.id);
     expect(request).toMatchObject({ sealedDelivery: null, state: 'succeeded' });
@@ -194,7 +181,7 @@ describe('the helpdesk in Teams', () => {
       const first = await deskB.openDialog(button.data);
       // The one monospace run on the dialog's card.
       const temporary = JSON.stringify(first.card).match(/"text":"([^"]+)","fontType":"Monospace"/)![1]!;
-      expect(await bindResult(world2, account.userPrincipalName, temporary)).toMatch(/data 773/);
+      expect(await bindResult(world2.dir, account.userPrincipalName, temporary)).toMatch(/data 773/);
       const second = await deskB.openDialog(button.data);
       expect(second.card).toBeUndefined();
       expect(second.message).toMatch(/shown once already/);

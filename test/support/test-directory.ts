@@ -98,12 +98,17 @@ export async function createUser(
 
 /** True when `password` binds as the account: how a test sees what AD really accepts. */
 export async function canBind(dir: DirectoryAccess, upn: string, password: string): Promise<boolean> {
+  return (await bindResult(dir, upn, password)) === true;
+}
+
+/** What AD answers a bind with `password`: true, or its error (its "data" code: 773 = right password, must be changed first). */
+export async function bindResult(dir: DirectoryAccess, upn: string, password: string): Promise<true | string> {
   const client = new Client({ url: dir.url, tlsOptions: { ca: [dir.ca], servername: dir.dc.servername } });
   try {
     await client.bind(upn, password);
     return true;
-  } catch {
-    return false;
+  } catch (err) {
+    return String((err as Error).message);
   } finally {
     await client.unbind().catch(() => undefined);
   }
