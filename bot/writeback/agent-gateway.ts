@@ -26,7 +26,7 @@ import type { Agent, Store, WritebackJob } from '../store';
 import { verifyLeaseToken, type ServiceSigningKey } from './crypto';
 import { codeOf } from './result-delivery';
 import { TouchThrottle } from './touch-throttle';
-import { WakeSignal } from './wake-signal';
+import { WakeSignal, type Waiter } from './wake-signal';
 
 export interface AgentGatewayOptions {
   store: Store;
@@ -143,7 +143,8 @@ export function createAgentGateway(o: AgentGatewayOptions): AgentGateway {
     : undefined;
 
   function listenForJobs(): Promise<unknown> {
-    unlisten ??= store.onJobQueued(() => wake.fire()).catch((err: unknown) => {
+    // A job id wakes one waiter; an empty notice (some may have been missed) wakes them all.
+    unlisten ??= store.onJobQueued((jobId) => (jobId === null ? wake.fireAll() : wake.fireOne())).catch((err: unknown) => {
       unlisten = undefined;
       throw err;
     });
@@ -214,20 +215,46 @@ export function createAgentGateway(o: AgentGatewayOptions): AgentGateway {
     };
   }
 
-  /** Leases at once if a job is queued; otherwise waits for a wake-up (a job queued on any replica) or the deadline. */
-  async function waitForJob(agentId: string, waitMs: number, gone: () => boolean): Promise<WritebackJob | null> {
+  /**
+   * Leases at once if a job is queued; otherwise waits to be woken (a job
+   * queued on any replica wakes one waiter here), for the deadline, or for the
+   * agent to hang up.
+   */
+  async function waitForJob(agentId: string, waitMs: number, gone: () => boolean, hungUp: Promise<void>): Promise<WritebackJob | null> {
     if (closed) return null;
     await listenForJobs();
     const deadline = Date.now() + waitMs;
+    // The waiter woken last time round: its wake is acted on by the next lease attempt, or passed on.
+    let woken: Waiter | undefined;
     for (;;) {
-      // Taken before the lease attempt, so a job queued in between still wakes this wait.
-      const woken = wake.next();
-      if (gone()) return null;
-      const job = await store.leaseJob(agentId, leaseMs);
-      if (job) return job;
+      // Registered before the lease attempt, so a job queued in between still wakes this wait.
+      const waiter = wake.next();
+      if (gone()) {
+        waiter.leave();
+        woken?.leave();
+        return null;
+      }
+      woken = undefined;
+      let job: WritebackJob | null;
+      try {
+        job = await store.leaseJob(agentId, leaseMs);
+      } catch (err) {
+        waiter.leave();
+        throw err;
+      }
+      if (job) {
+        waiter.leave();
+        // More may be queued: the next waiter looks.
+        wake.fireOne();
+        return job;
+      }
       const remaining = deadline - Date.now();
-      if (remaining <= 0 || closed || gone()) return null;
-      await woken.wait(remaining);
+      if (remaining <= 0 || closed || gone()) {
+        waiter.leave();
+        return null;
+      }
+      await waiter.wait(remaining, hungUp);
+      woken = waiter;
     }
   }
 
@@ -270,10 +297,13 @@ export function createAgentGateway(o: AgentGatewayOptions): AgentGateway {
           throw new GatewayError(403, 'PROTOCOL_AGENT_NOT_CONFIRMED', 'An admin has not confirmed this agent yet; it gets no jobs until then. Ask them to compare its key thumbprint and confirm it.');
         }
         let gone = false;
-        const onClose = (): void => {
-          gone = true;
-          wake.fire();
-        };
+        let onClose!: () => void;
+        const hangUp = new Promise<void>((resolve) => {
+          onClose = (): void => {
+            gone = true;
+            resolve();
+          };
+        });
         res.once('close', onClose);
         // The agent may have hung up while we authenticated it (a restart does that),
         // before the listener above existed: a job leased then would sit with nobody
@@ -281,7 +311,7 @@ export function createAgentGateway(o: AgentGatewayOptions): AgentGateway {
         const hungUp = (): boolean => gone || req.socket.destroyed || res.destroyed;
         const started = Date.now();
         try {
-          const job = await waitForJob(agentId, Math.min(body.waitMs ?? longPollMs, longPollMs), hungUp);
+          const job = await waitForJob(agentId, Math.min(body.waitMs ?? longPollMs, longPollMs), hungUp, hangUp);
           leaseWait?.observe({ outcome: job ? 'job' : 'empty' }, (Date.now() - started) / 1000);
           if (job && (hungUp() || res.writableEnded)) {
             // The agent hung up while we leased for it: give the job straight back.
@@ -341,7 +371,7 @@ export function createAgentGateway(o: AgentGatewayOptions): AgentGateway {
 
     async close() {
       closed = true;
-      wake.fire();
+      wake.fireAll();
       const pending = unlisten;
       unlisten = undefined;
       if (pending) await (await pending.catch(() => async () => undefined))();

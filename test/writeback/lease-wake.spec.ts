@@ -1,0 +1,98 @@
+// A queued job wakes one waiting lease call, not every one: with many agent
+// lanes waiting on a replica, waking them all made each job cost one lease
+// query per idle lane, all but one of them finding nothing. And no job is
+// left waiting while lanes sleep: a burst of jobs is leased at once.
+import { randomUUID } from 'node:crypto';
+import { createLeaseToken, generateAgentKeys } from '../../agent/protocol';
+import { createTestStore, type TestStore } from '../../bot/store/testing';
+import { capturedLogger } from '../support/failures';
+import { AUDIENCE, newSigningKey, startReplica, type Replica } from './writeback-harness';
+
+jest.setTimeout(60_000);
+
+let ts: TestStore;
+let replica: Replica;
+let agentId: string;
+let keys: Awaited<ReturnType<typeof generateAgentKeys>>;
+let leaseQueries = 0;
+const log = capturedLogger();
+
+beforeAll(async () => {
+  ts = await createTestStore('pglite');
+  const leaseJob = ts.store.leaseJob.bind(ts.store);
+  ts.store.leaseJob = (...args) => {
+    leaseQueries += 1;
+    return leaseJob(...args);
+  };
+  replica = await startReplica({ store: ts.store, signingKey: await newSigningKey(), logger: log.logger });
+  keys = await generateAgentKeys();
+  const agent = await ts.store.registerAgent(
+    { name: 'many-lanes', signingJwk: keys.publicKeys.signingJwk, encryptionJwk: keys.publicKeys.encryptionJwk, managedOus: ['OU=Staff,DC=example,DC=test'] },
+    { actor: { kind: 'admin', id: 'test' }, action: 'agent.registered' },
+  );
+  await ts.store.confirmAgent(agent.id, 'test', { actor: { kind: 'admin', id: 'test' }, action: 'agent.confirmed' });
+  agentId = agent.id;
+});
+afterAll(async () => {
+  await replica?.close();
+  await ts?.cleanup();
+});
+
+/** One lane's long-poll: the job id it was handed, or null. */
+async function lease(waitMs: number): Promise<string | null> {
+  const token = await createLeaseToken(keys.privateJwks.signingJwk, { agentId, audience: AUDIENCE });
+  const res = await fetch(`${replica.url}/api/agent/lease`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({ waitMs }),
+  });
+  if (res.status === 204) return null;
+  const body = (await res.json()) as { job: { jobId: string } | null };
+  return body.job?.jobId ?? null;
+}
+
+const enqueue = async (): Promise<string> => {
+  const id = randomUUID();
+  await ts.store.enqueueJob({ id, kind: 'unlock', signedJob: 'not.read.here', expiresAt: new Date(Date.now() + 600_000) });
+  return id;
+};
+
+async function untilWaiting(before: number, lanes: number): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (leaseQueries < before + lanes) {
+    if (Date.now() > deadline) throw new Error('the lease calls did not reach the gateway');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  await new Promise((r) => setTimeout(r, 200));
+}
+
+test('one queued job costs one or two lease queries, not one per waiting lane', async () => {
+  const lanes = 8;
+  const before = leaseQueries;
+  const calls = Array.from({ length: lanes }, () => lease(3_000));
+  await untilWaiting(before, lanes);
+  const waiting = leaseQueries;
+  const id = await enqueue();
+  const first = await Promise.any(calls.map((c) => c.then((j) => j ?? Promise.reject(new Error('no job')))));
+  await new Promise((r) => setTimeout(r, 300));
+  // The woken lane's query, and the one its success passes on (more might be queued).
+  expect(leaseQueries - waiting).toBeLessThanOrEqual(2);
+  expect(first).toBe(id);
+  expect((await Promise.all(calls)).filter((j) => j !== null)).toEqual([id]);
+});
+
+test('a burst of jobs is taken by the waiting lanes at once: no job sits while a lane sleeps', async () => {
+  const lanes = 6;
+  const before = leaseQueries;
+  const calls = Array.from({ length: lanes }, () => lease(5_000));
+  await untilWaiting(before, lanes);
+  const queued = await Promise.all(Array.from({ length: 4 }, () => enqueue()));
+  const started = Date.now();
+  // Well before the lanes' own deadline (5 s), every job is leased.
+  const handed: string[] = [];
+  for (const c of calls) void c.then((j) => j && handed.push(j));
+  while (handed.length < queued.length && Date.now() - started < 4_000) await new Promise((r) => setTimeout(r, 20));
+  expect(handed.sort()).toEqual([...queued].sort());
+  for (const id of queued) expect(await ts.store.getJob(id)).toMatchObject({ state: 'leased' });
+  await Promise.all(calls);
+});
