@@ -74,6 +74,13 @@ const ROLE_TYPE: Record<KeyRole, 'public' | 'private'> = {
   'encryption-private': 'private',
 };
 
+// Public keys imported before, by role and key value: every agent call and
+// every sealed job would otherwise import the same key again (about half a
+// millisecond of CPU). Only public keys: the value is the whole key, so a hit
+// cannot hand back a different key, and nothing secret is kept here.
+const PUBLIC_KEY_CACHE_SIZE = 1024;
+const importedPublicKeys = new Map<string, CryptoKey>();
+
 /**
  * Turns a JWK (or an already imported CryptoKey) into a non-extractable
  * CryptoKey for one role, refusing a key of the wrong curve or kind. The
@@ -93,9 +100,16 @@ export async function importKeyFor(role: KeyRole, key: unknown): Promise<CryptoK
       problem: parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; '),
     });
   }
+  const cacheKey = ROLE_TYPE[role] === 'public' ? `${role}:${parsed.data.x}` : undefined;
+  const cached = cacheKey ? importedPublicKeys.get(cacheKey) : undefined;
+  if (cached) return cached;
   try {
-    const imported = await importJWK(parsed.data as JWK, ROLE_ALG[role], { extractable: false });
-    return imported as CryptoKey;
+    const imported = (await importJWK(parsed.data as JWK, ROLE_ALG[role], { extractable: false })) as CryptoKey;
+    if (cacheKey) {
+      if (importedPublicKeys.size >= PUBLIC_KEY_CACHE_SIZE) importedPublicKeys.delete(importedPublicKeys.keys().next().value!);
+      importedPublicKeys.set(cacheKey, imported);
+    }
+    return imported;
   } catch (err) {
     throw new ProtocolError('PROTOCOL_KEY_INVALID', `The ${role.replace('-', ' ')} key could not be imported.`, { role }, { cause: err });
   }
