@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // resetdesk-agent: the writeback agent's command line.
 //   resetdesk-agent [--config <file>] <command> [args]
+import './young-generation';
 import { loadAgentConfig } from './config';
 import { AgentError } from './errors';
 import { COMMANDS } from './commands';
