@@ -22,6 +22,8 @@ export interface ResetTimeline {
   jobId: string;
   /** From seal and sign to the card update sent, ms. */
   totalMs: number;
+  /** From seal and sign to the agent's result recorded by the service (the password written and known), ms. */
+  recordedMs: number;
   stages: Record<Stage, number>;
   /** Everything between the stages (the agent's own bookkeeping, event-loop waits), ms. */
   otherMs: number;
@@ -79,7 +81,7 @@ export function timelines(serviceLogs: string, agentLogs: string, cardUpdates: R
     const totalMs = put.at - startedAt;
     // The journal runs beside the write start: only the longer of the two is on the path.
     const onPath = Object.entries(stages).filter(([k]) => k !== 'journal' && k !== 'writeStart').reduce((n, [, v]) => n + v, 0) + Math.max(stages.journal, stages.writeStart);
-    out.push({ jobId, totalMs, stages, otherMs: totalMs - onPath });
+    out.push({ jobId, totalMs, recordedMs: (d.at as number) - startedAt, stages, otherMs: totalMs - onPath });
   }
   return out;
 }
