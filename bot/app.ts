@@ -20,6 +20,7 @@ import { finishJob } from './journey/job-results';
 import { managerToken } from './journey/manager-answer';
 import { expireOverdueRequests } from './journey/overdue-requests';
 import { RequestSnapshots } from './journey/request-snapshots';
+import { RecentInspections } from './journey/recent-inspections';
 import { render, view } from './journey/views';
 import { ownerToken } from './journey/owner-answer';
 import { createPersonMethod } from './domain/verification/person-method';
@@ -160,6 +161,7 @@ export async function createApp(config: BotConfig, parts: AppParts): Promise<App
   const deps: JourneyDeps = {
     store,
     snapshots: new RequestSnapshots(),
+    inspections: new RecentInspections(),
     deliverySeal: parts.deliverySeal ?? (await obtainDeliverySeal(config.helpdesk.deliveryKey, logger)),
     sms,
     people,

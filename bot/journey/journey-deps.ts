@@ -12,6 +12,7 @@ import type { Logger } from '../log';
 import type { BotMetrics } from '../metrics';
 import type { Store, WritebackJob } from '../store';
 import type { CardMessenger, PeopleDirectory, WritebackPort } from './ports';
+import type { RecentInspections } from './recent-inspections';
 import type { RequestSnapshots } from './request-snapshots';
 import type { DeliverySeal } from '../helpdesk-delivery-key';
 
@@ -58,6 +59,8 @@ export interface JourneyDeps {
   sms: { send(toE164: string, text: string): Promise<unknown> } | undefined;
   /** What this replica last wrote for requests in their code step (saves a read per code answer). */
   snapshots: RequestSnapshots;
+  /** What agents said about accounts in the last few minutes, on this replica. */
+  inspections: RecentInspections;
   people: PeopleDirectory;
   writeback: WritebackPort;
   messenger: CardMessenger;

@@ -54,7 +54,7 @@ export async function submitPassword(
   assertState(row, 'verified', 'approved');
   if (row.kind === 'change' && !currentPassword) throw new ResetDeskError('STEP_OVER', 'This step is over.');
   const request = toDomain(row);
-  const report = (await inspectOrNull(deps, { sid: request.subject.onPremisesSid })) ?? undefined;
+  const report = (await inspectOrNull(deps, { sid: request.subject.onPremisesSid }, { reuseRecent: true })) ?? undefined;
   if (!report) return failForDirectory(deps, row);
   const ad = adPolicyOf(report);
   const violations = await checkNewPassword({

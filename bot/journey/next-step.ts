@@ -44,7 +44,7 @@ export async function nextStepView(deps: JourneyDeps, row: StoredRequest, stepTo
     case 'reset':
     case 'change':
       if (!stepToken) throw new ResetDeskError('STEP_OVER', 'This step is over.');
-      return passwordView(deps, row, stepToken, report ?? (await inspectOrNull(deps, { sid: row.subject!.onPremisesSid })) ?? undefined, []);
+      return passwordView(deps, row, stepToken, report ?? (await inspectOrNull(deps, { sid: row.subject!.onPremisesSid }, { reuseRecent: true })) ?? undefined, []);
     case 'unlock':
       return queueJob(deps, row, 'unlock', {});
     case 'status':

@@ -35,8 +35,9 @@ function tokenOn(answer: Answer, verb: string): string {
   return String(action.data.stepToken);
 }
 
-async function atCodeStep(w: InMemoryWorld) {
+async function atCodeStep(w: InMemoryWorld, report?: Parameters<InMemoryWorld['reports']['set']>[1]) {
   const alice = w.addPerson('Alice Andersen');
+  if (report) w.reports.set(alice.user.onPremisesSecurityIdentifier!, report);
   const requestId = randomUUID();
   const choose = await startRequest(w.deps, w.actor(alice), 'reset', requestId, origin);
   expect(choose).toMatchObject({ view: 'chooseMethod' });
@@ -68,13 +69,56 @@ describe('self-service, specified without a DC', () => {
   });
 
   test('where the DC enforces history on resets, the card promises it and the job asks for it', async () => {
-    const { alice, requestId, code, sent } = await atCodeStep(world);
-    world.reports.set(alice.user.onPremisesSecurityIdentifier!, { historyEnforcedOnReset: true });
+    const { alice, requestId, code, sent } = await atCodeStep(world, { historyEnforcedOnReset: true });
     const card = await submitCode(world.deps, world.actor(alice), requestId, tokenOn(code, 'verify.submitCode'), sent);
     expect(card).toMatchObject({ view: 'newPassword', data: { rules: { historyLength: 5 } } });
     const working = await submitPassword(world.deps, world.actor(alice), 'password.submit', requestId, tokenOn(card, 'password.submit'), 'Very-New-Passw0rd!', 'Very-New-Passw0rd!');
     expect(working).toMatchObject({ view: 'working' });
     expect(world.jobs.at(-1)).toMatchObject({ kind: 'reset', options: { enforceHistory: true } });
+  });
+
+  test('the new-password card and the submission use what the agent said when the journey started: one account check per reset', async () => {
+    const asked: string[] = [];
+    const inspect = world.deps.writeback.inspect;
+    world.deps.writeback.inspect = (target, o) => (asked.push(target.sid ?? ''), inspect(target, o));
+    try {
+      const { alice, requestId, code, sent } = await atCodeStep(world);
+      const card = await submitCode(world.deps, world.actor(alice), requestId, tokenOn(code, 'verify.submitCode'), sent);
+      expect(card).toMatchObject({ view: 'newPassword' });
+      const working = await submitPassword(world.deps, world.actor(alice), 'password.submit', requestId, tokenOn(card, 'password.submit'), 'Very-New-Passw0rd!', 'Very-New-Passw0rd!');
+      expect(working).toMatchObject({ view: 'working' });
+      expect(asked).toEqual([alice.user.onPremisesSecurityIdentifier]);
+    } finally {
+      world.deps.writeback.inspect = inspect;
+    }
+  });
+
+  test('a check older than five minutes is made again when the password comes, and what it says now applies', async () => {
+    const asked: string[] = [];
+    const inspect = world.deps.writeback.inspect;
+    world.deps.writeback.inspect = (target, o) => (asked.push(target.sid ?? ''), inspect(target, o));
+    try {
+      const { alice, requestId, code, sent } = await atCodeStep(world);
+      const card = await submitCode(world.deps, world.actor(alice), requestId, tokenOn(code, 'verify.submitCode'), sent);
+      world.clock.advance(5 * 60_000 + 1_000);
+      world.reports.set(alice.user.onPremisesSecurityIdentifier!, { historyEnforcedOnReset: true });
+      const working = await submitPassword(world.deps, world.actor(alice), 'password.submit', requestId, tokenOn(card, 'password.submit'), 'Very-New-Passw0rd!', 'Very-New-Passw0rd!');
+      expect(working).toMatchObject({ view: 'working' });
+      expect(asked).toHaveLength(2);
+      expect(world.jobs.at(-1)).toMatchObject({ kind: 'reset', requestId, options: { enforceHistory: true } });
+    } finally {
+      world.deps.writeback.inspect = inspect;
+    }
+  });
+
+  test('a password that comes when no agent is alive is refused at once, though the check it would reuse is fresh: nothing is queued', async () => {
+    const { alice, requestId, code, sent } = await atCodeStep(world);
+    const card = await submitCode(world.deps, world.actor(alice), requestId, tokenOn(code, 'verify.submitCode'), sent);
+    const jobs = world.jobs.length;
+    world.agentsAlive = false;
+    const answer = await submitPassword(world.deps, world.actor(alice), 'password.submit', requestId, tokenOn(card, 'password.submit'), 'Very-New-Passw0rd!', 'Very-New-Passw0rd!');
+    expect(answer).toMatchObject({ view: 'directoryUnreachable' });
+    expect(world.jobs).toHaveLength(jobs);
   });
 
   test('cancel closes the request; its card buttons are dead after', async () => {

@@ -20,11 +20,23 @@ import { view, type View } from './views';
 /** The heading a verification card carries: what the person set out to do. */
 export const OPERATION_OF: Record<RequestKind, 'reset' | 'unlock' | 'change' | 'status'> = { reset: 'reset', unlock: 'unlock', change: 'change', status: 'status' };
 
-/** Asks an agent about the account; null when no agent can answer right now. */
-export async function inspectOrNull(deps: JourneyDeps, target: JobTarget): Promise<InspectReport | null> {
+/**
+ * Asks an agent about the account; null when no agent can answer right now.
+ * With `reuseRecent`, a report this replica got for the account in the last
+ * few minutes is used instead (recent-inspections.ts), as long as an agent is
+ * alive to carry out what follows.
+ */
+export async function inspectOrNull(deps: JourneyDeps, target: JobTarget, opts: { reuseRecent?: boolean } = {}): Promise<InspectReport | null> {
   if (!(await deps.writeback.agentsAlive())) return null;
+  const sid = target.sid;
+  if (opts.reuseRecent && sid) {
+    const recent = deps.inspections.recent(sid, deps.now());
+    if (recent) return recent;
+  }
   try {
-    return await deps.writeback.inspect(target, { timeoutMs: deps.config.inspectTimeoutMs });
+    const report = await deps.writeback.inspect(target, { timeoutMs: deps.config.inspectTimeoutMs });
+    if (sid) deps.inspections.keep(sid, report, deps.now());
+    return report;
   } catch (err) {
     deps.logger.warn({ err: { code: isResetDeskError(err) ? err.code : 'UNKNOWN' } }, 'inspect failed');
     return null;

@@ -24,6 +24,7 @@ import { createTestStore, type TestStore } from '../../store/testing';
 import type { Actor, JourneyDeps } from '../journey-deps';
 import type { CardLocation, CardMessenger, ChannelPost, PeopleDirectory, PrepareJobInput, WritebackPort } from '../ports';
 import { RequestSnapshots } from '../request-snapshots';
+import { RecentInspections } from '../recent-inspections';
 import { exportJWK, generateKeyPair } from 'jose';
 
 export const TENANT = '72f988bf-86f1-41af-91ab-2d7cd011db47';
@@ -148,6 +149,7 @@ export async function createInMemoryWorld(opts: { helpdeskDelivery?: 'verified-m
   const deps: JourneyDeps = {
     store: ts.store,
     snapshots: new RequestSnapshots(),
+    inspections: new RecentInspections(),
     deliverySeal,
     sms,
     people: directory,
