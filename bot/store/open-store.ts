@@ -15,7 +15,7 @@ import { openPgliteThreadEngine } from './pglite-thread-engine';
 import { openPostgresEngine } from './postgres-engine';
 import * as requests from './requests';
 import * as reports from './reports';
-import { rememberTokenId } from './token-ids';
+import { rememberAgentTokenId, rememberTokenId } from './token-ids';
 import * as usage from './usage-limits';
 import * as settings from './settings';
 import type { Store } from './types';
@@ -114,6 +114,7 @@ export async function openStore(options: OpenStoreOptions = {}): Promise<Store> 
     consumeEnrollmentCode: (code) => enrollment.consumeEnrollmentCode(ctx, code),
 
     rememberTokenId: (jti, expiresAt) => rememberTokenId(ctx, jti, expiresAt),
+    rememberAgentTokenId: (agentId, jti, expiresAt) => rememberAgentTokenId(ctx, agentId, jti, expiresAt),
 
     getSetting: (key) => settings.getSetting(ctx, key),
     putSetting: (key, value, by, entry) => settings.putSetting(ctx, key, value, by, entry),

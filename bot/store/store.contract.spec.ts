@@ -736,6 +736,20 @@ describe.each(ENGINES)('the store on %s', (engine: StoreEngineKind) => {
       expect(await store.rememberTokenId(jti, minutesFromNow(2))).toBe(false);
     });
 
+    it("an agent's token id is remembered with the agent's row as it is now, in one call", async () => {
+      const agent = await store.registerAgent(agentInput('token-agent'), { actor: { kind: 'admin', id: 'aad-admin' }, action: 'agent.registered' });
+      const jti = randomUUID();
+      const first = await store.rememberAgentTokenId(agent.id, jti, minutesFromNow(2));
+      expect(first).toMatchObject({ fresh: true, agent: { id: agent.id, revokedAt: null, signingJwk: agent.signingJwk } });
+      expect(await store.rememberAgentTokenId(agent.id, jti, minutesFromNow(2))).toMatchObject({ fresh: false, agent: { id: agent.id } });
+      await store.revokeAgent(agent.id, { actor: { kind: 'admin', id: 'aad-admin' }, action: 'agent.revoked' });
+      const after = await store.rememberAgentTokenId(agent.id, randomUUID(), minutesFromNow(2));
+      expect(after.fresh).toBe(true);
+      expect(after.agent?.revokedAt).toBeInstanceOf(Date);
+      expect(await store.rememberAgentTokenId(randomUUID(), randomUUID(), minutesFromNow(2))).toMatchObject({ fresh: true, agent: null });
+      expect(await store.rememberAgentTokenId('not-a-uuid', randomUUID(), minutesFromNow(2))).toEqual({ fresh: false, agent: null });
+    });
+
     it('ids of expired tokens are pruned', async () => {
       const jti = randomUUID();
       await store.rememberTokenId(jti, minutesFromNow(2));

@@ -447,6 +447,8 @@ export interface Store {
   consumeEnrollmentCode(code: string): Promise<EnrollmentCodeRecord>;
 
   rememberTokenId(jti: string, expiresAt: Date): Promise<boolean>;
+  /** rememberTokenId, and the agent's row as it is now (null if there is none), in one round trip. */
+  rememberAgentTokenId(agentId: string, jti: string, expiresAt: Date): Promise<{ fresh: boolean; agent: Agent | null }>;
 
   /** A setting an admin changed from Teams (e.g. the approver channel); null when never set. */
   getSetting(key: string): Promise<{ value: JsonValue; updatedAt: Date; updatedBy: string } | null>;

@@ -8,6 +8,7 @@ import {
   AgentVersionSchema,
   EnrollmentRequestSchema,
   isProtocolError,
+  ProtocolError,
   jwkThumbprint,
   JobResultSchema,
   preciseEpochMs,
@@ -160,23 +161,48 @@ export function createAgentGateway(o: AgentGatewayOptions): AgentGateway {
     return touches.touch(agentId, (id) => store.touchAgent(id));
   }
 
+  // Agents' public signing keys by id. A key is set at enrollment and never
+  // changes, so a token is checked against the one kept here; whether the
+  // agent is still enrolled, confirmed and not revoked is read fresh on every
+  // call, with its token id, in one statement.
+  const signingKeys = new Map<string, unknown>();
+
   async function authenticate(req: Request): Promise<{ agentId: string; confirmed: boolean }> {
     const header = req.header('authorization') ?? '';
     const match = /^Bearer ([A-Za-z0-9._-]{1,4096})$/.exec(header);
     if (!match) throw new GatewayError(401, 'PROTOCOL_TOKEN_INVALID', 'The request carries no agent token.');
-    let confirmed = false;
+    let asked: string | undefined;
+    let verifiedWith: unknown;
+    let current: Agent | null = null;
     try {
       const agentId = await verifyLeaseToken(match[1], {
         lookupAgentKey: async (id) => {
+          asked = id;
+          verifiedWith = signingKeys.get(id);
+          // Revocation is not judged here but on the row read with the token id below.
+          if (verifiedWith !== undefined) return { signingJwk: verifiedWith, revoked: false };
           const agent = await store.getAgent(id);
-          confirmed = agent?.confirmedAt != null;
-          return agent ? { signingJwk: agent.signingJwk, revoked: agent.revokedAt !== null } : undefined;
+          if (!agent) return undefined;
+          if (signingKeys.size >= 1_000) signingKeys.clear();
+          signingKeys.set(id, agent.signingJwk);
+          verifiedWith = agent.signingJwk;
+          return { signingJwk: agent.signingJwk, revoked: agent.revokedAt !== null };
         },
         audience: o.audience,
-        rememberJti: (jti, expiresAt) => store.rememberTokenId(jti, expiresAt),
+        rememberJti: async (jti, expiresAt) => {
+          const remembered = await store.rememberAgentTokenId(asked!, jti, expiresAt);
+          current = remembered.agent;
+          return remembered.fresh;
+        },
         now,
       });
-      return { agentId, confirmed };
+      const agent = current as Agent | null;
+      if (!agent || JSON.stringify(agent.signingJwk) !== JSON.stringify(verifiedWith)) {
+        signingKeys.delete(agentId);
+        throw new ProtocolError('PROTOCOL_AGENT_UNKNOWN', 'No agent is enrolled under that id.', { agentId });
+      }
+      if (agent.revokedAt !== null) throw new ProtocolError('PROTOCOL_AGENT_REVOKED', 'This agent has been revoked; enroll it again.', { agentId });
+      return { agentId, confirmed: agent.confirmedAt != null };
     } catch (err) {
       if (isProtocolError(err) && TOKEN_STATUS[err.code]) throw new GatewayError(TOKEN_STATUS[err.code]!, err.code, err.message);
       throw err;
