@@ -71,6 +71,7 @@ export function trustedAgentsSeenSince(agents: Agent[], since: number): Agent[] 
   return agents.filter((a) => a.confirmedAt !== null && a.revokedAt === null && a.lastSeenAt !== null && a.lastSeenAt.getTime() >= since);
 }
 export const DEFAULT_LEASE_MS = 60_000;
+const ALIVE_ANSWER_KEPT_MS = 1_000;
 
 export function createWritebackService(o: WritebackServiceOptions): WritebackService {
   const { store, logger } = o;
@@ -83,6 +84,7 @@ export function createWritebackService(o: WritebackServiceOptions): WritebackSer
   // Callers waiting for one job's end (inspect), on this replica.
   const waiters = new Map<string, (job: WritebackJob) => void>();
   let unsubscribe: Promise<() => Promise<void>> | undefined;
+  let aliveUntil = 0;
   let sweeper: NodeJS.Timeout | undefined;
 
   async function checkWaiter(jobId: string): Promise<void> {
@@ -133,7 +135,14 @@ export function createWritebackService(o: WritebackServiceOptions): WritebackSer
     enqueue,
 
     async agentsAlive() {
-      return trustedAgentsSeenSince(await store.listAgents(), now().getTime() - aliveWithinMs).length > 0;
+      // Asked at nearly every step; "an agent was heard from in the last minute"
+      // does not change within a second. Only a yes is kept: a no is read again,
+      // so a newly confirmed agent counts at once. Sealing reads the agents afresh.
+      const at = now().getTime();
+      if (aliveUntil > at) return true;
+      const alive = trustedAgentsSeenSince(await store.listAgents(), at - aliveWithinMs).length > 0;
+      aliveUntil = alive ? at + ALIVE_ANSWER_KEPT_MS : 0;
+      return alive;
     },
 
     onJobFinished: (listener) => delivery.add(listener),
