@@ -158,7 +158,8 @@ async function main(): Promise<void> {
   const cli = await buildAgent();
   say('starting the DC, two replicas on PostgreSQL');
   // Graph's production timeout (the journey tests use a short one); the fake Graph answers everyone at once.
-  const world = await startJourneyWorld('postgres', { env: { LOG_LEVEL: 'warn', GRAPH_TIMEOUT_MS: '10000' } });
+  // Replicas sweep as deployed (every 5 s), not at the tests' quicker pace.
+  const world = await startJourneyWorld('postgres', { env: { LOG_LEVEL: 'warn', GRAPH_TIMEOUT_MS: '10000' }, sweepIntervalMs: 5_000 });
   const second = await world.addReplica();
   // The harness's agents run through tsx; the wave's are the deployed form.
   await world.stopAgent();

@@ -40,6 +40,8 @@ export interface JourneyWorldOptions {
   now?: () => Date;
   /** How long an agent holds a leased job before it is queued again (default 60 s; fault tests shorten it). */
   leaseMs?: number;
+  /** How often each replica sweeps (lapsed leases, expired jobs, missed results); default 500 ms, quicker than deployed (5 s) so tests need not wait. */
+  sweepIntervalMs?: number;
   /** PostgreSQL only: use this database (e.g. behind a proxy the test cuts) instead of a scratch one. */
   databaseUrl?: string;
 }
@@ -52,7 +54,7 @@ export async function startJourneyWorld(engine: StoreEngineKind, opts: JourneyWo
   const env = { RESETDESK_PASSWORD_MIN_LENGTH: '12', GRAPH_TIMEOUT_MS: '1500', RESETDESK_CODE_PEPPER: `journey-pepper-${randomUUID()}`, ...opts.env };
   const writeback: AppParts['writeback'] = async (store, logger, metrics) =>
     createWritebackChannel({
-      store, signingKey, audience: 'resetdesk-journey-tests', logger, metrics, sweepIntervalMs: 500,
+      store, signingKey, audience: 'resetdesk-journey-tests', logger, metrics, sweepIntervalMs: opts.sweepIntervalMs ?? 500,
       ...(opts.now ? { now: opts.now } : {}), ...(opts.leaseMs ? { leaseMs: opts.leaseMs } : {}),
     });
   const bot = await startBotHarness({ engine, graph: {}, ...(opts.now ? { now: opts.now } : {}), ...(opts.databaseUrl ? { databaseUrl: opts.databaseUrl } : {}), env, writeback });
