@@ -46,6 +46,8 @@ export interface AgentGatewayOptions {
   touchEveryMs?: number;
   /** Confirm every newly enrolled agent at once (the local trial); otherwise an admin must. */
   autoConfirmAgents?: boolean;
+  /** Told of every result this gateway recorded, once it is stored (the service delivers it). */
+  onResultRecorded?: (jobId: string) => void;
   now?: () => Date;
 }
 
@@ -360,8 +362,9 @@ export function createAgentGateway(o: AgentGatewayOptions): AgentGateway {
           { outcome: result.outcome, result: { code: result.code, message: result.message }, ...(result.inspect ? { inspectReport: result.inspect } : {}) },
           { actor: { kind: 'agent', id: agentId }, action: `writeback.job_${result.outcome}`, details: { jobId: result.jobId, code: result.code } },
         );
-        await touch(agentId);
         logger.info({ agentId, jobId: done.id, kind: done.kind, outcome: done.state, code: result.code, at: preciseEpochMs() }, 'job result recorded');
+        o.onResultRecorded?.(done.id);
+        await touch(agentId);
         return { status: 200, body: { jobId: done.id, state: done.state } };
       }));
 

@@ -42,7 +42,7 @@ export function createWritebackChannel(o: WritebackChannelOptions): WritebackCha
   // Last-seen writes are thinned out, but never so much that a live agent could look dead.
   const aliveWithinMs = o.agentAliveWithinMs ?? DEFAULT_AGENT_ALIVE_WITHIN_MS;
   const touchEveryMs = Math.min(DEFAULT_TOUCH_EVERY_MS, Math.floor(aliveWithinMs / 10));
-  const gateway = createAgentGateway({ ...o, leaseMs, touchEveryMs });
+  const gateway = createAgentGateway({ ...o, leaseMs, touchEveryMs, onResultRecorded: (jobId) => service.resultRecorded(jobId) });
   return {
     ...service,
     gateway,

@@ -55,6 +55,8 @@ export interface WritebackService {
   enqueue(prepared: NewJob): Promise<WritebackJob>;
   agentsAlive(): Promise<boolean>;
   onJobFinished(listener: JobFinishedListener): () => void;
+  /** This replica's gateway recorded a job's result: deliver it now. */
+  resultRecorded(jobId: string): void;
   inspect(target: WritebackTarget, opts: { timeoutMs: number }): Promise<InspectReport>;
   /** One sweep: expire overdue queued jobs, requeue lapsed leases, deliver missed results. */
   sweep(): Promise<void>;
@@ -94,6 +96,12 @@ export function createWritebackService(o: WritebackServiceOptions): WritebackSer
     if (job && finishedEvent(job)) resolve(job);
   }
 
+  // A result is delivered by the replica whose gateway recorded it, at once
+  // (resultRecorded). The notice every replica hears only wakes a caller
+  // waiting here for that job: were every replica to try to claim every
+  // result, each would cost a write per replica that all but one lose. A
+  // recorder that dies before or while delivering leaves the result unclaimed
+  // or its claim going stale, and any replica's sweep delivers it.
   function onFinishedNotification(jobId: string | null): void {
     if (jobId === null) {
       for (const id of waiters.keys()) void checkWaiter(id);
@@ -101,7 +109,6 @@ export function createWritebackService(o: WritebackServiceOptions): WritebackSer
       return;
     }
     void checkWaiter(jobId);
-    void delivery.deliver(jobId);
   }
 
   function subscribe(): Promise<() => Promise<void>> {
@@ -146,6 +153,11 @@ export function createWritebackService(o: WritebackServiceOptions): WritebackSer
     },
 
     onJobFinished: (listener) => delivery.add(listener),
+
+    resultRecorded(jobId) {
+      void checkWaiter(jobId);
+      void delivery.deliver(jobId);
+    },
 
     async inspect(target, { timeoutMs }) {
       if (!Number.isInteger(timeoutMs) || timeoutMs < 100 || timeoutMs > 600_000) {

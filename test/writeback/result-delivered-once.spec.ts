@@ -1,0 +1,72 @@
+// A result is acted on by the replica that recorded it, at once; the other
+// replicas, who hear of it too, do not try to claim it (each try was a write
+// that all but one lost). With the agent's lease on one replica and its report
+// on the other, the reporting replica tells the person, and nobody else tries.
+import { randomUUID } from 'node:crypto';
+import { createLeaseToken, generateAgentKeys } from '../../agent/protocol';
+import { createTestStore, type TestStore } from '../../bot/store/testing';
+import { capturedLogger } from '../support/failures';
+import { AUDIENCE, newSigningKey, startReplica, type Replica } from './writeback-harness';
+
+jest.setTimeout(60_000);
+
+let ts: TestStore;
+let a: Replica;
+let b: Replica;
+let agentId: string;
+let keys: Awaited<ReturnType<typeof generateAgentKeys>>;
+let claims = 0;
+const delivered: Array<{ replica: string; jobId: string }> = [];
+
+beforeAll(async () => {
+  ts = await createTestStore('pglite');
+  const claim = ts.store.claimJobDelivery.bind(ts.store);
+  ts.store.claimJobDelivery = (...args) => {
+    claims += 1;
+    return claim(...args);
+  };
+  const signingKey = await newSigningKey();
+  a = await startReplica({ store: ts.store, signingKey, logger: capturedLogger().logger, sweepIntervalMs: 60_000 });
+  b = await startReplica({ store: ts.store, signingKey, logger: capturedLogger().logger, sweepIntervalMs: 60_000 });
+  for (const [name, replica] of [['a', a], ['b', b]] as const) replica.channel.onJobFinished(async (e) => void delivered.push({ replica: name, jobId: e.job.id }));
+  keys = await generateAgentKeys();
+  const agent = await ts.store.registerAgent(
+    { name: 'two-replicas', signingJwk: keys.publicKeys.signingJwk, encryptionJwk: keys.publicKeys.encryptionJwk, managedOus: ['OU=Staff,DC=example,DC=test'] },
+    { actor: { kind: 'admin', id: 'test' }, action: 'agent.registered' },
+  );
+  await ts.store.confirmAgent(agent.id, 'test', { actor: { kind: 'admin', id: 'test' }, action: 'agent.confirmed' });
+  agentId = agent.id;
+});
+afterAll(async () => {
+  await a?.close();
+  await b?.close();
+  await ts?.cleanup();
+});
+
+async function call(replica: Replica, path: string, body: unknown): Promise<{ status: number; json: unknown }> {
+  const token = await createLeaseToken(keys.privateJwks.signingJwk, { agentId, audience: AUDIENCE });
+  const res = await fetch(`${replica.url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify(body),
+  });
+  return { status: res.status, json: res.status === 204 ? null : await res.json() };
+}
+
+test('leased on one replica, reported to the other: the reporting replica delivers it, once, and the other does not try', async () => {
+  const id = randomUUID();
+  await ts.store.enqueueJob({ id, kind: 'unlock', signedJob: 'not.read.here', expiresAt: new Date(Date.now() + 600_000) });
+  const leased = await call(a, '/api/agent/lease', { waitMs: 0 });
+  expect(leased.json).toMatchObject({ job: { jobId: id } });
+  const before = claims;
+  const reported = await call(b, '/api/agent/result', { jobId: id, outcome: 'succeeded', code: 'OK', message: 'The account was unlocked.' });
+  expect(reported.status).toBe(200);
+  const deadline = Date.now() + 5_000;
+  while (!delivered.some((d) => d.jobId === id) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  // Time for replica a to hear the notice and (before) try its own claim.
+  await new Promise((r) => setTimeout(r, 500));
+  expect(delivered.filter((d) => d.jobId === id)).toEqual([{ replica: 'b', jobId: id }]);
+  expect(claims - before).toBe(1);
+  expect(await ts.store.getJob(id)).toMatchObject({ state: 'succeeded' });
+  expect((await ts.store.getJob(id))?.deliveredAt).toBeInstanceOf(Date);
+});
