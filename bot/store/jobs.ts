@@ -100,21 +100,31 @@ export async function completeJob(
   const entry = audit ? validateAudit(audit) : null;
   if (!isUuid(jobId)) throw jobNotFound(jobId);
   const now = ctx.now();
-  return ctx.db.transaction(async (tx) => {
-    const rows = await tx.query(
-      `UPDATE writeback_jobs
+  const params: unknown[] = [jobId, agentId, c.outcome, jsonParam(c.result), iso(now), jsonParam(c.inspectReport ?? null)];
+  const finish = `UPDATE writeback_jobs
           SET state = $3, result = $4::jsonb, signed_job = NULL, finished_at = $5::timestamptz, lease_expires_at = NULL,
               inspect_report = $6::jsonb
         WHERE id = $1 AND state IN ('leased','queued') AND lease_owner = $2
-        RETURNING *`,
-      [jobId, agentId, c.outcome, jsonParam(c.result), iso(now), jsonParam(c.inspectReport ?? null)],
-    );
-    if (!rows[0]) {
-      const current = await getJob(tx, jobId);
-      if (!current) throw jobNotFound(jobId);
-      if ((current.state === 'succeeded' || current.state === 'failed') && current.leaseOwner === agentId) return current;
-      throw leaseNotHeld(jobId);
-    }
+        RETURNING *`;
+  // A result reported again (its answer was lost) by the agent that holds it: the same answer.
+  const repeated = async (db: Queryable): Promise<WritebackJob> => {
+    const current = await getJob(db, jobId);
+    if (!current) throw jobNotFound(jobId);
+    if ((current.state === 'succeeded' || current.state === 'failed') && current.leaseOwner === agentId) return current;
+    throw leaseNotHeld(jobId);
+  };
+  if (ctx.sealer && entry && !entry.requestId) {
+    // Every job's last step: one round trip, its audit entry chained just after
+    // (not on the chain's head row, on which every result would queue).
+    const queued = auditQueueFor(entry, now, params.length + 1, 'finished');
+    const row = (await ctx.db.query(`WITH finished AS (${finish}), ${queued.cte} SELECT finished.* FROM finished, audit_queued`, [...params, ...queued.params]))[0];
+    if (!row) return repeated(ctx.db);
+    ctx.sealer.sealSoon();
+    return toJob(row);
+  }
+  return ctx.db.transaction(async (tx) => {
+    const rows = await tx.query(finish, params);
+    if (!rows[0]) return repeated(tx);
     const done = toJob(rows[0]);
     if (entry) await appendAuditInTx(tx, { ...entry, requestId: entry.requestId ?? done.requestId }, now);
     return done;

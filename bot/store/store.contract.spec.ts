@@ -282,6 +282,21 @@ describe.each(ENGINES)('the store on %s', (engine: StoreEngineKind) => {
       expect((await store.getRequest(r.id))?.state).toBe('queued');
     });
 
+    it("a queued job and its result are audited under the request, and the chain verifies", async () => {
+      const r = await created(store);
+      const jobId = randomUUID();
+      await store.transitionRequest(r.id, 1, { state: 'queued' }, { actor: { kind: 'system' }, action: 'request.queued' }, {
+        enqueueJob: { id: jobId, kind: 'reset', signedJob: 'a.b.c', expiresAt: minutesFromNow(10) },
+      });
+      // Leased to this agent directly: other tests' jobs wait in the same queue.
+      await superuserQuery(store, `UPDATE writeback_jobs SET state = 'leased', lease_owner = 'agent-audit', attempts = 1, lease_expires_at = now() + interval '1 minute' WHERE id = $1`, [jobId]);
+      await store.completeJob(jobId, 'agent-audit', { outcome: 'succeeded', result: { code: 'OK', message: 'done' } },
+        { actor: { kind: 'agent', id: 'agent-audit' }, action: 'writeback.job_succeeded', details: { jobId } });
+      const actions = (await store.listAudit({ requestId: r.id })).map((e) => e.action);
+      expect(actions).toEqual(expect.arrayContaining(['request.queued', 'writeback.job_succeeded']));
+      expect((await store.verifyAuditChain()).ok).toBe(true);
+    });
+
     it('bad input is refused with a clear error that names the field, never the value, and stores nothing', async () => {
       const before = await rowCount(store, 'reset_requests');
       const err = await store.createRequest(newRequest({ tenantId: '', kind: 'explode' as 'reset', stepToken: CANARY_STEP_TOKEN }), { actor: userActor(), action: 'x' })
