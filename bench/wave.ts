@@ -99,6 +99,33 @@ async function treeCpuSeconds(root: number): Promise<number> {
   return procs.filter((p) => inTree.has(p.pid)).reduce((sum, p) => sum + p.cpu, 0);
 }
 
+/** CPU seconds of every PostgreSQL server process now, by pid (backends come and go; compare pid by pid). */
+async function postgresCpuByPid(): Promise<Map<number, number>> {
+  const out = new Map<number, number>();
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    if ((await readFile(`/proc/${entry}/comm`, 'utf8').catch(() => '')).trim() !== 'postgres') continue;
+    const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (fields.length >= 13) out.set(Number(entry), (Number(fields[11]) + Number(fields[12])) / 100);
+  }
+  return out;
+}
+
+/** CPU the PostgreSQL server spent since `before` (a backend that exited meanwhile is not counted: a floor). */
+function postgresCpuSince(before: Map<number, number>, after: Map<number, number>): number {
+  let sum = 0;
+  for (const [pid, cpu] of after) sum += cpu - (before.get(pid) ?? 0);
+  return sum;
+}
+
+/** CPU time the whole machine spent busy (every process, the kernel's work included), from /proc/stat. */
+async function machineBusySeconds(): Promise<number> {
+  const cpu = (await readFile('/proc/stat', 'utf8')).split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  // user nice system idle iowait irq softirq steal: all but idle and iowait.
+  return (cpu[0]! + cpu[1]! + cpu[2]! + cpu[5]! + cpu[6]! + cpu[7]!) / 100;
+}
+
 /** Every account reset once, all at once, each over a bound LDAPS connection of its own: resets per second. */
 async function rawWave(dirUrl: string, ca: string, servername: string, bind: { upn: string; password: string }, accounts: TestAccount[], parallel = accounts.length): Promise<number> {
   const clients: Client[] = [];
@@ -192,8 +219,10 @@ async function main(): Promise<void> {
       return (self.user + self.system) / 1e6 + (await Promise.all(agents.map((a) => treeCpuSeconds(a.pid)))).reduce((x, y) => x + y, 0);
     };
     const sambaBeforeRaw = await samba();
+    const machineBeforeRaw = await machineBusySeconds();
     const rawBefore = await rawWave(world.dir.url, world.dir.ca, world.dir.dc.servername, bind, crowd.map((p) => p.account));
     const sambaPerRawReset = (await samba() - sambaBeforeRaw) / people;
+    const machinePerRawReset = (await machineBusySeconds() - machineBeforeRaw) / people;
     const lanes = agents.length * concurrency;
     say(`raw ldapts wave at the agents' concurrency (${lanes} connections)`);
     const rawAtLanes = await rawWave(world.dir.url, world.dir.ca, world.dir.dc.servername, bind, crowd.map((p) => p.account), lanes);
@@ -247,6 +276,8 @@ async function main(): Promise<void> {
     })();
     const sambaBeforeWave = await samba();
     const oursBeforeWave = await ours();
+    const postgresBeforeWave = await postgresCpuByPid();
+    const machineBeforeWave = await machineBusySeconds();
     await Promise.all(ready.map(async (p) => {
       const password = canaryPassword();
       p.submittedAt = performance.timeOrigin + performance.now();
@@ -261,6 +292,8 @@ async function main(): Promise<void> {
     const finishedCount = ready.filter((p) => p.doneAt !== undefined).length || 1;
     const sambaPerWaveReset = (await samba() - sambaBeforeWave) / finishedCount;
     const oursPerWaveReset = (await ours() - oursBeforeWave) / finishedCount;
+    const postgresPerWaveReset = postgresCpuSince(postgresBeforeWave, await postgresCpuByPid()) / finishedCount;
+    const machinePerWaveReset = (await machineBusySeconds() - machineBeforeWave) / finishedCount;
 
     say('raw ldapts wave (after)');
     const rawAfter = await rawWave(world.dir.url, world.dir.ca, world.dir.dc.servername, bind, crowd.map((p) => p.account));
@@ -292,6 +325,8 @@ async function main(): Promise<void> {
     console.log(`  raw ldapts at the agents' lanes     ${rawAtLanes.toFixed(1)}  (${lanes} connections)   ratio ${(wavePerSecond / rawAtLanes).toFixed(2)}x`);
     console.log(`  Samba CPU per reset                 raw ${(sambaPerRawReset * 1000).toFixed(1)} ms   through ResetDesk ${(sambaPerWaveReset * 1000).toFixed(1)} ms`);
     console.log(`  ResetDesk CPU per reset             ${(oursPerWaveReset * 1000).toFixed(1)} ms  (both replicas and this driver, in this process, plus the two agents; PostgreSQL not counted)`);
+    console.log(`  PostgreSQL CPU per reset            ${(postgresPerWaveReset * 1000).toFixed(1)} ms`);
+    console.log(`  machine CPU per reset (all of it)   raw ${(machinePerRawReset * 1000).toFixed(1)} ms   through ResetDesk ${(machinePerWaveReset * 1000).toFixed(1)} ms  (2 cores: ${(2000 / (machinePerRawReset * 1000)).toFixed(1)} and ${(2000 / (machinePerWaveReset * 1000)).toFixed(1)} resets/s if CPU-bound)`);
     console.log(`  submission to updated card          p50 ${(percentile(latencies, 50) / 1000).toFixed(2)} s   p99 ${(percentile(latencies, 99) / 1000).toFixed(2)} s`);
     console.log(`  agent resident memory               idle ${idle.map((m) => `${m.toFixed(0)} MB`).join(', ')}   under the wave (peak) ${peak.map((m) => `${m.toFixed(0)} MB`).join(', ')}   (target idle < 80 MB)`);
   } finally {

@@ -97,7 +97,7 @@ async function main(): Promise<void> {
     console.log(`  ratio, card update against connect+bind+modify    median ${(percentile(total, 50) / rawConnectMedian).toFixed(2)}x`);
     console.log(`  ratio, result recorded against connect+bind+modify   median ${(percentile(recorded, 50) / rawConnectMedian).toFixed(2)}x   (the measure issue 5 and the 1.7-2.1x reading used)`);
     console.log(`  the modify alone, inside the agent                median ${ms(percentile(lines.map((l) => l.stages.modify), 50))}`);
-    console.log(`  password submission to card (with the inspect the step makes first)   median ${ms(percentile(journeyMs, 50))}`);
+    console.log(`  password submission to card, as the person sees it   median ${ms(percentile(journeyMs, 50))}`);
   } finally {
     await raw.unbind().catch(() => undefined);
     await world.close();
