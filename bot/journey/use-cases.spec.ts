@@ -77,27 +77,31 @@ describe('self-service, specified without a DC', () => {
     expect(world.jobs.at(-1)).toMatchObject({ kind: 'reset', options: { enforceHistory: true } });
   });
 
-  test('the new-password card and the submission use what the agent said when the journey started: one account check per reset', async () => {
+  /** Runs `fn` while counting the accounts agents are asked about. */
+  async function countingChecks(fn: (asked: string[]) => Promise<void>): Promise<void> {
     const asked: string[] = [];
     const inspect = world.deps.writeback.inspect;
     world.deps.writeback.inspect = (target, o) => (asked.push(target.sid ?? ''), inspect(target, o));
     try {
+      await fn(asked);
+    } finally {
+      world.deps.writeback.inspect = inspect;
+    }
+  }
+
+  test('the new-password card and the submission use what the agent said when the journey started: one account check per reset', async () => {
+    await countingChecks(async (asked) => {
       const { alice, requestId, code, sent } = await atCodeStep(world);
       const card = await submitCode(world.deps, world.actor(alice), requestId, tokenOn(code, 'verify.submitCode'), sent);
       expect(card).toMatchObject({ view: 'newPassword' });
       const working = await submitPassword(world.deps, world.actor(alice), 'password.submit', requestId, tokenOn(card, 'password.submit'), 'Very-New-Passw0rd!', 'Very-New-Passw0rd!');
       expect(working).toMatchObject({ view: 'working' });
       expect(asked).toEqual([alice.user.onPremisesSecurityIdentifier]);
-    } finally {
-      world.deps.writeback.inspect = inspect;
-    }
+    });
   });
 
   test('a check older than five minutes is made again when the password comes, and what it says now applies', async () => {
-    const asked: string[] = [];
-    const inspect = world.deps.writeback.inspect;
-    world.deps.writeback.inspect = (target, o) => (asked.push(target.sid ?? ''), inspect(target, o));
-    try {
+    await countingChecks(async (asked) => {
       const { alice, requestId, code, sent } = await atCodeStep(world);
       const card = await submitCode(world.deps, world.actor(alice), requestId, tokenOn(code, 'verify.submitCode'), sent);
       world.clock.advance(5 * 60_000 + 1_000);
@@ -106,9 +110,7 @@ describe('self-service, specified without a DC', () => {
       expect(working).toMatchObject({ view: 'working' });
       expect(asked).toHaveLength(2);
       expect(world.jobs.at(-1)).toMatchObject({ kind: 'reset', requestId, options: { enforceHistory: true } });
-    } finally {
-      world.deps.writeback.inspect = inspect;
-    }
+    });
   });
 
   test('a password that comes when no agent is alive is refused at once, though the check it would reuse is fresh: nothing is queued', async () => {

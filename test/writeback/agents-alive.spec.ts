@@ -3,10 +3,9 @@
 // minute), so a busy replica reads the agent list about once a second instead
 // of several times per person; a no is never kept, so a newly confirmed agent
 // counts at once.
-import { generateAgentKeys } from '../../agent/protocol';
 import { createTestStore, type TestStore } from '../../bot/store/testing';
 import { capturedLogger } from '../support/failures';
-import { newSigningKey, startReplica, type Replica } from './writeback-harness';
+import { confirmedAgentInStore, newSigningKey, startReplica, type Replica } from './writeback-harness';
 
 let ts: TestStore;
 let replica: Replica;
@@ -33,13 +32,8 @@ test('a no is read again every time; a yes is kept for a second, then read again
   expect(await replica.channel.agentsAlive()).toBe(false);
   expect(reads - before).toBe(2);
 
-  const keys = await generateAgentKeys();
-  const agent = await ts.store.registerAgent(
-    { name: 'alive', signingJwk: keys.publicKeys.signingJwk, encryptionJwk: keys.publicKeys.encryptionJwk, managedOus: ['OU=Staff,DC=example,DC=test'] },
-    { actor: { kind: 'admin', id: 'test' }, action: 'agent.registered' },
-  );
-  await ts.store.confirmAgent(agent.id, 'test', { actor: { kind: 'admin', id: 'test' }, action: 'agent.confirmed' });
-  await ts.store.touchAgent(agent.id);
+  const { agentId } = await confirmedAgentInStore(ts.store, 'alive');
+  await ts.store.touchAgent(agentId);
   expect(await replica.channel.agentsAlive()).toBe(true);
 
   const kept = reads;
@@ -47,7 +41,7 @@ test('a no is read again every time; a yes is kept for a second, then read again
   expect(reads).toBe(kept);
 
   clock += 1_001;
-  await ts.store.revokeAgent(agent.id, { actor: { kind: 'admin', id: 'test' }, action: 'agent.revoked' });
+  await ts.store.revokeAgent(agentId, { actor: { kind: 'admin', id: 'test' }, action: 'agent.revoked' });
   expect(await replica.channel.agentsAlive()).toBe(false);
   expect(reads).toBe(kept + 1);
 });

@@ -5,29 +5,21 @@
 // watching the connection.
 import { randomUUID } from 'node:crypto';
 import { request } from 'node:http';
-import { createLeaseToken, generateAgentKeys } from '../../agent/protocol';
 import { createTestStore, type TestStore } from '../../bot/store/testing';
 import { capturedLogger } from '../support/failures';
-import { AUDIENCE, newSigningKey, startReplica, type Replica } from './writeback-harness';
+import { confirmedAgentInStore, newSigningKey, startReplica, type Replica } from './writeback-harness';
 
 jest.setTimeout(60_000);
 
 let ts: TestStore;
 let replica: Replica;
-let agentId: string;
-let keys: Awaited<ReturnType<typeof generateAgentKeys>>;
+let agent: Awaited<ReturnType<typeof confirmedAgentInStore>>;
 const log = capturedLogger();
 
 beforeAll(async () => {
   ts = await createTestStore('pglite');
   replica = await startReplica({ store: ts.store, signingKey: await newSigningKey(), logger: log.logger });
-  keys = await generateAgentKeys();
-  const agent = await ts.store.registerAgent(
-    { name: 'hangs-up', signingJwk: keys.publicKeys.signingJwk, encryptionJwk: keys.publicKeys.encryptionJwk, managedOus: ['OU=Staff,DC=example,DC=test'] },
-    { actor: { kind: 'admin', id: 'test' }, action: 'agent.registered' },
-  );
-  await ts.store.confirmAgent(agent.id, 'test', { actor: { kind: 'admin', id: 'test' }, action: 'agent.confirmed' });
-  agentId = agent.id;
+  agent = await confirmedAgentInStore(ts.store, 'hangs-up');
 });
 afterAll(async () => {
   await replica?.close();
@@ -36,7 +28,7 @@ afterAll(async () => {
 
 /** Sends a lease call that waits up to `waitMs`, and hangs up as soon as it is out. */
 async function leaseAndHangUp(waitMs: number): Promise<void> {
-  const token = await createLeaseToken(keys.privateJwks.signingJwk, { agentId, audience: AUDIENCE });
+  const token = await agent.token();
   const body = JSON.stringify({ waitMs });
   const url = new URL(`${replica.url}/api/agent/lease`);
   await new Promise<void>((resolve) => {

@@ -3,17 +3,15 @@
 // query per idle lane, all but one of them finding nothing. And no job is
 // left waiting while lanes sleep: a burst of jobs is leased at once.
 import { randomUUID } from 'node:crypto';
-import { createLeaseToken, generateAgentKeys } from '../../agent/protocol';
 import { createTestStore, type TestStore } from '../../bot/store/testing';
 import { capturedLogger } from '../support/failures';
-import { AUDIENCE, newSigningKey, startReplica, type Replica } from './writeback-harness';
+import { confirmedAgentInStore, newSigningKey, startReplica, type Replica } from './writeback-harness';
 
 jest.setTimeout(60_000);
 
 let ts: TestStore;
 let replica: Replica;
-let agentId: string;
-let keys: Awaited<ReturnType<typeof generateAgentKeys>>;
+let agent: Awaited<ReturnType<typeof confirmedAgentInStore>>;
 let leaseQueries = 0;
 const log = capturedLogger();
 
@@ -25,13 +23,7 @@ beforeAll(async () => {
     return leaseJob(...args);
   };
   replica = await startReplica({ store: ts.store, signingKey: await newSigningKey(), logger: log.logger });
-  keys = await generateAgentKeys();
-  const agent = await ts.store.registerAgent(
-    { name: 'many-lanes', signingJwk: keys.publicKeys.signingJwk, encryptionJwk: keys.publicKeys.encryptionJwk, managedOus: ['OU=Staff,DC=example,DC=test'] },
-    { actor: { kind: 'admin', id: 'test' }, action: 'agent.registered' },
-  );
-  await ts.store.confirmAgent(agent.id, 'test', { actor: { kind: 'admin', id: 'test' }, action: 'agent.confirmed' });
-  agentId = agent.id;
+  agent = await confirmedAgentInStore(ts.store, 'many-lanes');
 });
 afterAll(async () => {
   await replica?.close();
@@ -40,15 +32,8 @@ afterAll(async () => {
 
 /** One lane's long-poll: the job id it was handed, or null. */
 async function lease(waitMs: number): Promise<string | null> {
-  const token = await createLeaseToken(keys.privateJwks.signingJwk, { agentId, audience: AUDIENCE });
-  const res = await fetch(`${replica.url}/api/agent/lease`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-    body: JSON.stringify({ waitMs }),
-  });
-  if (res.status === 204) return null;
-  const body = (await res.json()) as { job: { jobId: string } | null };
-  return body.job?.jobId ?? null;
+  const { json } = await agent.call(replica.url, '/api/agent/lease', { waitMs });
+  return (json as { job: { jobId: string } | null } | null)?.job?.jobId ?? null;
 }
 
 const enqueue = async (): Promise<string> => {

@@ -3,18 +3,16 @@
 // that all but one lost). With the agent's lease on one replica and its report
 // on the other, the reporting replica tells the person, and nobody else tries.
 import { randomUUID } from 'node:crypto';
-import { createLeaseToken, generateAgentKeys } from '../../agent/protocol';
 import { createTestStore, type TestStore } from '../../bot/store/testing';
 import { capturedLogger } from '../support/failures';
-import { AUDIENCE, newSigningKey, startReplica, type Replica } from './writeback-harness';
+import { confirmedAgentInStore, newSigningKey, startReplica, type Replica } from './writeback-harness';
 
 jest.setTimeout(60_000);
 
 let ts: TestStore;
 let a: Replica;
 let b: Replica;
-let agentId: string;
-let keys: Awaited<ReturnType<typeof generateAgentKeys>>;
+let agent: Awaited<ReturnType<typeof confirmedAgentInStore>>;
 let claims = 0;
 const delivered: Array<{ replica: string; jobId: string }> = [];
 
@@ -29,13 +27,7 @@ beforeAll(async () => {
   a = await startReplica({ store: ts.store, signingKey, logger: capturedLogger().logger, sweepIntervalMs: 60_000 });
   b = await startReplica({ store: ts.store, signingKey, logger: capturedLogger().logger, sweepIntervalMs: 60_000 });
   for (const [name, replica] of [['a', a], ['b', b]] as const) replica.channel.onJobFinished(async (e) => void delivered.push({ replica: name, jobId: e.job.id }));
-  keys = await generateAgentKeys();
-  const agent = await ts.store.registerAgent(
-    { name: 'two-replicas', signingJwk: keys.publicKeys.signingJwk, encryptionJwk: keys.publicKeys.encryptionJwk, managedOus: ['OU=Staff,DC=example,DC=test'] },
-    { actor: { kind: 'admin', id: 'test' }, action: 'agent.registered' },
-  );
-  await ts.store.confirmAgent(agent.id, 'test', { actor: { kind: 'admin', id: 'test' }, action: 'agent.confirmed' });
-  agentId = agent.id;
+  agent = await confirmedAgentInStore(ts.store, 'two-replicas');
 });
 afterAll(async () => {
   await a?.close();
@@ -43,15 +35,7 @@ afterAll(async () => {
   await ts?.cleanup();
 });
 
-async function call(replica: Replica, path: string, body: unknown): Promise<{ status: number; json: unknown }> {
-  const token = await createLeaseToken(keys.privateJwks.signingJwk, { agentId, audience: AUDIENCE });
-  const res = await fetch(`${replica.url}${path}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-    body: JSON.stringify(body),
-  });
-  return { status: res.status, json: res.status === 204 ? null : await res.json() };
-}
+const call = (replica: Replica, path: string, body: unknown) => agent.call(replica.url, path, body);
 
 test('leased on one replica, reported to the other: the reporting replica delivers it, once, and the other does not try', async () => {
   const id = randomUUID();

@@ -19,6 +19,7 @@ import { createWritebackChannel, issueEnrollmentCode, type JobFinishedEvent, typ
 import { adminClient, createUser, sidToString, testDirectory, type TestAccount, type TestDirectory } from '../support/test-directory';
 import { writeAgentConfigFile } from '../agent/agent-test-config';
 import { loadEnrollment } from '../../agent/daemon/agent-state';
+import { createLeaseToken, generateAgentKeys } from '../../agent/protocol';
 
 const REPO = resolve(__dirname, '../..');
 export const AUDIENCE = 'resetdesk-test-deployment';
@@ -275,4 +276,34 @@ export function useWritebackDirectory(): WritebackDirectory {
     await world.admin?.unbind();
   });
   return world;
+}
+
+/**
+ * An agent registered and confirmed straight in the store, with no agent
+ * process: for gateway tests that play the agent's calls themselves.
+ */
+export async function confirmedAgentInStore(store: Store, name: string): Promise<{
+  agentId: string;
+  keys: Awaited<ReturnType<typeof generateAgentKeys>>;
+  /** A call to the gateway as this agent, with a fresh token. */
+  call: (serviceUrl: string, path: string, body: unknown) => Promise<{ status: number; json: unknown }>;
+  /** A token for one call as this agent. */
+  token: () => Promise<string>;
+}> {
+  const keys = await generateAgentKeys();
+  const agent = await store.registerAgent(
+    { name, signingJwk: keys.publicKeys.signingJwk, encryptionJwk: keys.publicKeys.encryptionJwk, managedOus: ['OU=Staff,DC=example,DC=test'] },
+    { actor: { kind: 'admin', id: 'test' }, action: 'agent.registered' },
+  );
+  await store.confirmAgent(agent.id, 'test', { actor: { kind: 'admin', id: 'test' }, action: 'agent.confirmed' });
+  const token = () => createLeaseToken(keys.privateJwks.signingJwk, { agentId: agent.id, audience: AUDIENCE });
+  const call = async (serviceUrl: string, path: string, body: unknown) => {
+    const res = await fetch(`${serviceUrl}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${await token()}` },
+      body: JSON.stringify(body),
+    });
+    return { status: res.status, json: res.status === 204 ? null : await res.json() };
+  };
+  return { agentId: agent.id, keys, call, token };
 }
