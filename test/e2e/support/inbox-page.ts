@@ -12,7 +12,7 @@ export class InboxPage {
   ) {}
 
   async open(): Promise<void> {
-    await this.page.goto(this.url, { waitUntil: 'domcontentloaded' });
+    await this.navigate(() => this.page.goto(this.url, { waitUntil: 'domcontentloaded' }));
     await this.page.getByRole('heading', { name: /^Messages for / }).waitFor();
   }
 
@@ -20,9 +20,26 @@ export class InboxPage {
     return this.page.getByRole('article', { name: `${kind} to ${this.personName}` });
   }
 
+  /** How many messages of `kind` the page shows, reloaded to be fresh. */
   async count(kind: MessageKind): Promise<number> {
-    await this.page.reload({ waitUntil: 'domcontentloaded' });
+    await this.navigate(() => this.page.reload({ waitUntil: 'domcontentloaded' }));
     return this.messages(kind).count();
+  }
+
+  /**
+   * The page also reloads itself when a message arrives. When its own reload
+   * and the test's meet, one of them is given up and the test's navigation
+   * fails; it is made again, since the page's own check fires once per load.
+   */
+  private async navigate(go: () => Promise<unknown>): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await go();
+        return;
+      } catch (e) {
+        if (attempt >= 5 || !overtaken(e)) throw e;
+      }
+    }
   }
 
   /**
@@ -43,4 +60,8 @@ export class InboxPage {
     if (!code) throw new Error(`the newest ${kind.toLowerCase()} to ${this.personName} holds no code:\n${text}`);
     return code;
   }
+}
+
+function overtaken(e: unknown): boolean {
+  return /ERR_ABORTED|interrupted by another navigation/.test(e instanceof Error ? e.message : String(e));
 }
