@@ -31,9 +31,21 @@ export type SigningPrivateJwk = z.infer<typeof SigningPrivateJwkSchema>;
 export const EncryptionPrivateJwkSchema = EncryptionPublicJwkSchema.extend({ d: key32 });
 export type EncryptionPrivateJwk = z.infer<typeof EncryptionPrivateJwkSchema>;
 
+const PUBLIC_KEY_CACHE_SIZE = 1024;
+
+// A thumbprint depends only on the curve and the public value: the agent checks
+// the service's pinned key on every job, and each check would hash it again.
+const thumbprints = new Map<string, string>();
+
 /** RFC 7638 SHA-256 thumbprint; the id of a key that cannot be forged or renamed. */
-export function jwkThumbprint(jwk: SigningPublicJwk | EncryptionPublicJwk): Promise<string> {
-  return calculateJwkThumbprint({ kty: jwk.kty, crv: jwk.crv, x: jwk.x }, 'sha256');
+export async function jwkThumbprint(jwk: SigningPublicJwk | EncryptionPublicJwk): Promise<string> {
+  const key = `${jwk.crv}:${jwk.x}`;
+  const known = thumbprints.get(key);
+  if (known) return known;
+  const thumbprint = await calculateJwkThumbprint({ kty: jwk.kty, crv: jwk.crv, x: jwk.x }, 'sha256');
+  if (thumbprints.size >= PUBLIC_KEY_CACHE_SIZE) thumbprints.delete(thumbprints.keys().next().value!);
+  thumbprints.set(key, thumbprint);
+  return thumbprint;
 }
 
 /** Drops the private part of a JWK, keeping only what may be published. */
@@ -78,7 +90,6 @@ const ROLE_TYPE: Record<KeyRole, 'public' | 'private'> = {
 // every sealed job would otherwise import the same key again (about half a
 // millisecond of CPU). Only public keys: the value is the whole key, so a hit
 // cannot hand back a different key, and nothing secret is kept here.
-const PUBLIC_KEY_CACHE_SIZE = 1024;
 const importedPublicKeys = new Map<string, CryptoKey>();
 
 /**
