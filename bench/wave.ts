@@ -9,10 +9,15 @@
 // the agents' resident memory idle and under the wave.
 //
 //   export PATH=/opt/resetdesk-node24/node_modules/node/bin:$PATH
-//   npx tsx bench/wave.ts [--people 300] [--concurrency 4]
+//   npx tsx bench/wave.ts [--people 300] [--concurrency 4] [--profile DIR]
+//
+// --profile writes CPU profiles (.cpuprofile, for Chrome's DevTools) to DIR:
+// this process's while the passwords are submitted and written, and each
+// agent's whole life.
 //
 // Needs samba and PostgreSQL on 127.0.0.1:5432 (as the tests do). Not a jest test.
 import { execFile, spawn } from 'node:child_process';
+import { Session } from 'node:inspector';
 import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -30,6 +35,25 @@ import { percentile } from './timeline';
 
 const REPO = resolve(__dirname, '..');
 const BUILD = join(REPO, 'node_modules/.cache/resetdesk-agent-build');
+
+function textArg(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : undefined;
+}
+
+/** Starts the V8 profiler on this process; the function it returns stops it and writes the profile. */
+async function profileThisProcess(file: string): Promise<() => Promise<void>> {
+  const session = new Session();
+  session.connect();
+  const post = promisify(session.post.bind(session)) as (method: string, params?: object) => Promise<unknown>;
+  await post('Profiler.enable');
+  await post('Profiler.start');
+  return async () => {
+    const { profile } = (await post('Profiler.stop')) as { profile: unknown };
+    await writeFile(file, JSON.stringify(profile));
+    session.disconnect();
+  };
+}
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -55,8 +79,9 @@ interface RunningAgent {
   stop: () => Promise<void>;
 }
 
-async function runCompiledAgent(cli: string, configFile: string, stateDir: string, concurrency: number): Promise<RunningAgent> {
-  const child = spawn(process.execPath, [cli, 'run', '--config', configFile, '--state-dir', stateDir], {
+async function runCompiledAgent(cli: string, configFile: string, stateDir: string, concurrency: number, profileDir?: string): Promise<RunningAgent> {
+  const profiling = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+  const child = spawn(process.execPath, [...profiling, cli, 'run', '--config', configFile, '--state-dir', stateDir], {
     cwd: REPO,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, RESETDESK_AGENT_CONCURRENCY: String(concurrency) },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -176,6 +201,8 @@ interface Person {
 async function main(): Promise<void> {
   const people = arg('people', 300);
   const concurrency = arg('concurrency', 4);
+  const profileDir = textArg('profile');
+  if (profileDir) await mkdir(profileDir, { recursive: true });
   const ownRunDir = !process.env.RESETDESK_TEST_RUN_DIR;
   if (ownRunDir) process.env.RESETDESK_TEST_RUN_DIR = await mkdtemp(join(tmpdir(), 'resetdesk-wave-'));
   const runDir = process.env.RESETDESK_TEST_RUN_DIR!;
@@ -196,7 +223,7 @@ async function main(): Promise<void> {
   try {
     for (const [i, bot] of [world.bot, second.bot].entries()) {
       const stateDir = await enrollAgent(bot.app.store, bot.url, configFile, `wave-agent-${i + 1}`);
-      agents.push(await runCompiledAgent(cli, configFile, stateDir, concurrency));
+      agents.push(await runCompiledAgent(cli, configFile, stateDir, concurrency, profileDir));
     }
 
     say(`creating ${people} accounts and their Entra ID twins`);
@@ -278,6 +305,7 @@ async function main(): Promise<void> {
     const oursBeforeWave = await ours();
     const postgresBeforeWave = await postgresCpuByPid();
     const machineBeforeWave = await machineBusySeconds();
+    const stopProfile = profileDir ? await profileThisProcess(join(profileDir, 'wave-service.cpuprofile')) : undefined;
     await Promise.all(ready.map(async (p) => {
       const password = canaryPassword();
       p.submittedAt = performance.timeOrigin + performance.now();
@@ -289,6 +317,7 @@ async function main(): Promise<void> {
     watching = false;
     sampling = false;
     await Promise.all([watcher, sampler]);
+    await stopProfile?.();
     const finishedCount = ready.filter((p) => p.doneAt !== undefined).length || 1;
     const sambaPerWaveReset = (await samba() - sambaBeforeWave) / finishedCount;
     const oursPerWaveReset = (await ours() - oursBeforeWave) / finishedCount;
