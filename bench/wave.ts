@@ -194,6 +194,8 @@ interface Person {
   passwordCard?: CardJson;
   before?: number;
   submittedAt?: number;
+  /** When the "Working on it" card came back: the reset is queued. */
+  queuedAt?: number;
   doneAt?: number;
   problem?: string;
 }
@@ -310,6 +312,7 @@ async function main(): Promise<void> {
       const password = canaryPassword();
       p.submittedAt = performance.timeOrigin + performance.now();
       const working = await p.client.click(p.passwordCard!, 'password.submit', { newPassword: password, confirmPassword: password }, p.cardId).catch((err: Error) => ({ card: undefined, err }));
+      p.queuedAt = performance.timeOrigin + performance.now();
       if (!/Working on it/i.test(cardText(working.card))) p.problem = `at the password: ${cardText(working.card).split('\n')[0] || 'no answer'}`;
     }));
     const deadline = Date.now() + 600_000;
@@ -342,6 +345,10 @@ async function main(): Promise<void> {
     const wavePerSecond = done.length / ((last - first) / 1000);
     const raw = (rawBefore + rawAfter) / 2;
     const problems = crowd.filter((p) => p.problem).map((p) => p.problem!);
+    // The middle of the wave, without its start (submissions still arriving) and its tail (lanes running dry).
+    const doneTimes = done.map((p) => p.doneAt!).sort((a, b) => a - b);
+    const [d10, d90] = [doneTimes[Math.floor(doneTimes.length * 0.1)]!, doneTimes[Math.floor(doneTimes.length * 0.9)]!];
+    const steadyPerSecond = (Math.floor(doneTimes.length * 0.9) - Math.floor(doneTimes.length * 0.1)) / ((d90 - d10) / 1000);
 
     console.log(`Monday-morning wave: ${people} people, two replicas on PostgreSQL, two agents (concurrency ${concurrency} each), one Samba DC`);
     console.log(`  reached the new-password card      ${ready.length} / ${people} in ${(verifiedIn / 1000).toFixed(1)} s (menu, method, e-mailed code; every step through /api/messages)`);
@@ -351,11 +358,31 @@ async function main(): Promise<void> {
     console.log(`  resets per second, ResetDesk        ${wavePerSecond.toFixed(1)}  (first submission to last card update)`);
     console.log(`  resets per second, raw ldapts       ${raw.toFixed(1)}  (${rawBefore.toFixed(1)} before, ${rawAfter.toFixed(1)} after; ${people} at once, one bound connection each)`);
     console.log(`  ratio                               ${(wavePerSecond / raw).toFixed(2)}x   (target >= 0.8x)`);
+    console.log(`  resets per second, mid-wave         ${steadyPerSecond.toFixed(1)}  (from the 10th to the 90th percentile of finished cards)   ratio ${(steadyPerSecond / raw).toFixed(2)}x`);
     console.log(`  raw ldapts at the agents' lanes     ${rawAtLanes.toFixed(1)}  (${lanes} connections)   ratio ${(wavePerSecond / rawAtLanes).toFixed(2)}x`);
     console.log(`  Samba CPU per reset                 raw ${(sambaPerRawReset * 1000).toFixed(1)} ms   through ResetDesk ${(sambaPerWaveReset * 1000).toFixed(1)} ms`);
     console.log(`  ResetDesk CPU per reset             ${(oursPerWaveReset * 1000).toFixed(1)} ms  (both replicas and this driver, in this process, plus the two agents; PostgreSQL not counted)`);
     console.log(`  PostgreSQL CPU per reset            ${(postgresPerWaveReset * 1000).toFixed(1)} ms`);
     console.log(`  machine CPU per reset (all of it)   raw ${(machinePerRawReset * 1000).toFixed(1)} ms   through ResetDesk ${(machinePerWaveReset * 1000).toFixed(1)} ms  (2 cores: ${(2000 / (machinePerRawReset * 1000)).toFixed(1)} and ${(2000 / (machinePerWaveReset * 1000)).toFixed(1)} resets/s if CPU-bound)`);
+    // A lane's time per reset, from the agents' own timings (their 'job succeeded' and 'result reported' lines).
+    const agentLines = agents.flatMap((a) => a.output().split('\n')).filter((l) => l.startsWith('{')).map((l) => {
+      try { return JSON.parse(l) as Record<string, unknown>; } catch { return {}; }
+    });
+    const reportMsOf = new Map(agentLines.filter((l) => l.msg === 'result reported').map((l) => [l.jobId as string, l.reportMs as number]));
+    const writes = agentLines.filter((l) => l.msg === 'job succeeded' && l.kind === 'reset').map((l): Record<string, number | undefined> => ({ ...(l.timings as Record<string, number>), reportMs: reportMsOf.get(l.jobId as string) ?? 0 }));
+    const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / (xs.length || 1);
+    const laneParts: Array<[string, number]> = [
+      ['verify and open', mean(writes.map((w) => w.verifyOpenMs ?? 0))],
+      ['account read', mean(writes.map((w) => w.readMs ?? 0))],
+      ['write start (beside the fsync)', mean(writes.map((w) => Math.max(w.writeStartMs ?? 0, w.journalMs ?? 0)))],
+      ['modify', mean(writes.map((w) => w.modifyMs ?? 0))],
+      ['report', mean(writes.map((w) => w.reportMs ?? 0))],
+    ];
+    const lanePerReset = (lanes * (last - first)) / done.length;
+    laneParts.push(['lease and everything else', lanePerReset - laneParts.reduce((n, [, v]) => n + v, 0)]);
+    const queuedBy = Math.max(...ready.map((p) => p.queuedAt ?? 0));
+    console.log(`  all ${ready.length} resets queued after  ${((queuedBy - first) / 1000).toFixed(1)} s  (the last "Working on it" answer)`);
+    console.log(`  a lane's time per reset             ${lanePerReset.toFixed(0)} ms (${lanes} lanes): ${laneParts.map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ')} (means, ms)`);
     console.log(`  submission to updated card          p50 ${(percentile(latencies, 50) / 1000).toFixed(2)} s   p99 ${(percentile(latencies, 99) / 1000).toFixed(2)} s`);
     console.log(`  agent resident memory               idle ${idle.map((m) => `${m.toFixed(0)} MB`).join(', ')}   under the wave (peak) ${peak.map((m) => `${m.toFixed(0)} MB`).join(', ')}   (target idle < 80 MB)`);
   } finally {
