@@ -21,6 +21,23 @@ async function notifyQueued(tx: Queryable, jobId: string): Promise<void> {
   await tx.query('SELECT pg_notify($1, $2)', [JOB_QUEUED_CHANNEL, jobId]);
 }
 
+/**
+ * A CTE (`job_queued`, then `job_announced`) that queues `job` when `guard`
+ * holds and announces it at commit, for a statement that changes other rows
+ * too; the statement must read `job_announced` for the notice to be sent.
+ */
+export function jobQueueCte(job: NewJob, now: Date, firstParam: number, guard: string): { cte: string; params: unknown[] } {
+  const p = (i: number) => `$${firstParam + i}`;
+  return {
+    cte: `job_queued AS (
+      INSERT INTO writeback_jobs (id, request_id, kind, state, signed_job, created_at, expires_at, attempts)
+      SELECT ${p(0)}::uuid, ${p(1)}::uuid, ${p(2)}::text, 'queued', ${p(3)}::text, ${p(4)}::timestamptz, ${p(5)}::timestamptz, 0 WHERE ${guard}
+      RETURNING id),
+    job_announced AS (SELECT pg_notify(${p(6)}, id::text) FROM job_queued)`,
+    params: [job.id ?? randomUUID(), job.requestId ?? null, job.kind, job.signedJob, iso(now), iso(job.expiresAt), JOB_QUEUED_CHANNEL],
+  };
+}
+
 export async function insertJobInTx(tx: Queryable, job: NewJob, now: Date): Promise<WritebackJob> {
   const rows = await tx.query(
     `INSERT INTO writeback_jobs (id, request_id, kind, state, signed_job, created_at, expires_at, attempts)

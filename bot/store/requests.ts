@@ -5,7 +5,7 @@ import type { StoreContext } from './context';
 import { CHALLENGES_OF_REQUEST_JSON, challengeStateUpdate, challengeUpdateRefused } from './challenges';
 import type { Queryable } from './engine';
 import { insertApprovalInTx } from './approvals';
-import { insertJobInTx, validateNewJob } from './jobs';
+import { insertJobInTx, jobQueueCte, validateNewJob } from './jobs';
 import { hashStepToken } from './secret-hash';
 import { iso, jsonParam, toChallenge, toRequest } from './rows';
 import type { AuditEntryInput, Challenge, NewResetRequest, RequestPatch, ResetRequest, TransitionOptions } from './types';
@@ -214,6 +214,28 @@ async function applyTransition(
     if (!rows[0]) return refused(ctx.db);
     ctx.sealer.sealSoon();
     return result(rows);
+  }
+  if (job && !approval) {
+    // Queueing a writeback job: the move, the job, its notice and the audit
+    // entry in one statement. It stays inside BEGIN and COMMIT: a connection
+    // lost before COMMIT then surely rolled everything back, so "nothing was
+    // changed" is the truth (test/faults/postgres-restart.spec.ts).
+    const guard = 'EXISTS (SELECT 1 FROM moved)';
+    const queuedJob = jobQueueCte({ ...job, requestId: job.requestId ?? id }, now, params.length + 1, guard);
+    const jobParams = [...params, ...queuedJob.params];
+    const audit = ctx.sealer ? auditQueue(auditInput, now, jobParams.length + 1, guard) : undefined;
+    const append = ctx.sealer ? undefined : auditAppend(auditInput, now, jobParams.length + 1, guard);
+    const auditCtes = audit ? audit.cte : append!.ctes;
+    const auditName = audit ? 'audit_queued' : 'audit_logged';
+    const moved = await ctx.db.transaction(async (tx) => {
+      const rows = await tx.query(
+        `WITH ${move}, ${queuedJob.cte}, ${auditCtes} SELECT moved.* FROM moved, job_queued, (SELECT count(*) FROM job_announced) AS announced, ${auditName}`,
+        [...jobParams, ...(audit ? audit.params : append!.params)],
+      );
+      return rows[0] ? rows : refused(tx);
+    });
+    ctx.sealer?.sealSoon();
+    return result(moved);
   }
   return ctx.db.transaction(async (tx) => {
     const rows = await tx.query(`WITH ${move} SELECT * FROM moved`, params);
