@@ -4,6 +4,7 @@
 // left waiting while lanes sleep: a burst of jobs is leased at once.
 import { randomUUID } from 'node:crypto';
 import { createTestStore, type TestStore } from '../../bot/store/testing';
+import { countCalls, type CallCount } from '../support/count-calls';
 import { capturedLogger } from '../support/failures';
 import { confirmedAgentInStore, newSigningKey, startReplica, type Replica } from './writeback-harness';
 
@@ -12,16 +13,12 @@ jest.setTimeout(60_000);
 let ts: TestStore;
 let replica: Replica;
 let agent: Awaited<ReturnType<typeof confirmedAgentInStore>>;
-let leaseQueries = 0;
+let leaseQueries: CallCount;
 const log = capturedLogger();
 
 beforeAll(async () => {
   ts = await createTestStore('pglite');
-  const leaseJob = ts.store.leaseJob.bind(ts.store);
-  ts.store.leaseJob = (...args) => {
-    leaseQueries += 1;
-    return leaseJob(...args);
-  };
+  leaseQueries = countCalls(ts.store, 'leaseJob');
   replica = await startReplica({ store: ts.store, signingKey: await newSigningKey(), logger: log.logger });
   agent = await confirmedAgentInStore(ts.store, 'many-lanes');
 });
@@ -44,7 +41,7 @@ const enqueue = async (): Promise<string> => {
 
 async function untilWaiting(before: number, lanes: number): Promise<void> {
   const deadline = Date.now() + 10_000;
-  while (leaseQueries < before + lanes) {
+  while (leaseQueries.calls < before + lanes) {
     if (Date.now() > deadline) throw new Error('the lease calls did not reach the gateway');
     await new Promise((r) => setTimeout(r, 20));
   }
@@ -53,22 +50,22 @@ async function untilWaiting(before: number, lanes: number): Promise<void> {
 
 test('one queued job costs one or two lease queries, not one per waiting lane', async () => {
   const lanes = 8;
-  const before = leaseQueries;
+  const before = leaseQueries.calls;
   const calls = Array.from({ length: lanes }, () => lease(3_000));
   await untilWaiting(before, lanes);
-  const waiting = leaseQueries;
+  const waiting = leaseQueries.calls;
   const id = await enqueue();
   const first = await Promise.any(calls.map((c) => c.then((j) => j ?? Promise.reject(new Error('no job')))));
   await new Promise((r) => setTimeout(r, 300));
   // The woken lane's query, and the one its success passes on (more might be queued).
-  expect(leaseQueries - waiting).toBeLessThanOrEqual(2);
+  expect(leaseQueries.calls - waiting).toBeLessThanOrEqual(2);
   expect(first).toBe(id);
   expect((await Promise.all(calls)).filter((j) => j !== null)).toEqual([id]);
 });
 
 test('a burst of jobs is taken by the waiting lanes at once: no job sits while a lane sleeps', async () => {
   const lanes = 6;
-  const before = leaseQueries;
+  const before = leaseQueries.calls;
   const calls = Array.from({ length: lanes }, () => lease(5_000));
   await untilWaiting(before, lanes);
   const queued = await Promise.all(Array.from({ length: 4 }, () => enqueue()));

@@ -4,6 +4,7 @@
 // on the other, the reporting replica tells the person, and nobody else tries.
 import { randomUUID } from 'node:crypto';
 import { createTestStore, type TestStore } from '../../bot/store/testing';
+import { countCalls, type CallCount } from '../support/count-calls';
 import { capturedLogger } from '../support/failures';
 import { confirmedAgentInStore, newSigningKey, startReplica, type Replica } from './writeback-harness';
 
@@ -13,16 +14,12 @@ let ts: TestStore;
 let a: Replica;
 let b: Replica;
 let agent: Awaited<ReturnType<typeof confirmedAgentInStore>>;
-let claims = 0;
+let claims: CallCount;
 const delivered: Array<{ replica: string; jobId: string }> = [];
 
 beforeAll(async () => {
   ts = await createTestStore('pglite');
-  const claim = ts.store.claimJobDelivery.bind(ts.store);
-  ts.store.claimJobDelivery = (...args) => {
-    claims += 1;
-    return claim(...args);
-  };
+  claims = countCalls(ts.store, 'claimJobDelivery');
   const signingKey = await newSigningKey();
   a = await startReplica({ store: ts.store, signingKey, logger: capturedLogger().logger, sweepIntervalMs: 60_000 });
   b = await startReplica({ store: ts.store, signingKey, logger: capturedLogger().logger, sweepIntervalMs: 60_000 });
@@ -42,7 +39,7 @@ test('leased on one replica, reported to the other: the reporting replica delive
   await ts.store.enqueueJob({ id, kind: 'unlock', signedJob: 'not.read.here', expiresAt: new Date(Date.now() + 600_000) });
   const leased = await call(a, '/api/agent/lease', { waitMs: 0 });
   expect(leased.json).toMatchObject({ job: { jobId: id } });
-  const before = claims;
+  const before = claims.calls;
   const reported = await call(b, '/api/agent/result', { jobId: id, outcome: 'succeeded', code: 'OK', message: 'The account was unlocked.' });
   expect(reported.status).toBe(200);
   const deadline = Date.now() + 5_000;
@@ -50,7 +47,7 @@ test('leased on one replica, reported to the other: the reporting replica delive
   // Time for replica a to hear the notice and (before) try its own claim.
   await new Promise((r) => setTimeout(r, 500));
   expect(delivered.filter((d) => d.jobId === id)).toEqual([{ replica: 'b', jobId: id }]);
-  expect(claims - before).toBe(1);
+  expect(claims.calls - before).toBe(1);
   expect(await ts.store.getJob(id)).toMatchObject({ state: 'succeeded' });
   expect((await ts.store.getJob(id))?.deliveredAt).toBeInstanceOf(Date);
 });
