@@ -22,6 +22,12 @@ export interface Engine extends Queryable {
   /** Subscribes to NOTIFY on `channel`; returns an unsubscribe function. */
   listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
+  /**
+   * The same database on connections kept for the writeback agents' calls, so
+   * they never queue behind chat traffic; closed with this engine. Absent
+   * where there is one connection (PGlite).
+   */
+  readonly writeback?: Engine;
 }
 
 // Advisory lock keys, one per serialized concern (scoped to the database).

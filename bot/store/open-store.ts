@@ -62,6 +62,8 @@ export async function openStore(options: OpenStoreOptions = {}): Promise<Store> 
   const ctx: StoreContext = { db, now: options.now ?? (() => new Date()) };
   // Only concurrent connections queue on the chain's head row; PGlite is one connection and appends directly.
   if (db.kind === 'postgres') ctx.sealer = createAuditSealer(ctx, logger);
+  // What the writeback agents call while people wait for their resets.
+  const agentCtx: StoreContext = db.writeback ? { ...ctx, db: db.writeback } : ctx;
   let closing: Promise<void> | null = null;
 
   const store: Store = {
@@ -90,10 +92,10 @@ export async function openStore(options: OpenStoreOptions = {}): Promise<Store> 
     enqueueJob: (input, entry) => jobs.enqueueJob(ctx, input, entry),
     getJob: (id) => jobs.getJob(db, id),
     listJobsForRequest: (requestId) => jobs.listJobsForRequest(ctx, requestId),
-    leaseJob: (agentId, leaseMs) => jobs.leaseJob(ctx, agentId, leaseMs),
-    completeJob: (jobId, agentId, completion, entry) => jobs.completeJob(ctx, jobId, agentId, completion, entry),
-    recordWriteStart: (input) => jobs.recordWriteStart(ctx, input),
-    releaseLease: (jobId, agentId) => jobs.releaseLease(ctx, jobId, agentId),
+    leaseJob: (agentId, leaseMs) => jobs.leaseJob(agentCtx, agentId, leaseMs),
+    completeJob: (jobId, agentId, completion, entry) => jobs.completeJob(agentCtx, jobId, agentId, completion, entry),
+    recordWriteStart: (input) => jobs.recordWriteStart(agentCtx, input),
+    releaseLease: (jobId, agentId) => jobs.releaseLease(agentCtx, jobId, agentId),
     expireJobs: (now) => jobs.expireJobs(ctx, now ?? ctx.now()),
     requeueLapsedLeases: (now) => jobs.requeueLapsedLeases(ctx, now ?? ctx.now()),
     onJobQueued: (listener) => jobs.onJobQueued(ctx, listener),
@@ -104,9 +106,9 @@ export async function openStore(options: OpenStoreOptions = {}): Promise<Store> 
 
     registerAgent: (input, entry) => agents.registerAgent(ctx, input, entry),
     enrollAgent: (code, input, entry) => agents.enrollAgent(ctx, code, input, entry),
-    getAgent: (id) => agents.getAgent(ctx, id),
+    getAgent: (id) => agents.getAgent(agentCtx, id),
     listAgents: (o) => agents.listAgents(ctx, o?.includeRevoked ?? false),
-    touchAgent: (id, version) => agents.touchAgent(ctx, id, version),
+    touchAgent: (id, version) => agents.touchAgent(agentCtx, id, version),
     revokeAgent: (id, entry) => agents.revokeAgent(ctx, id, entry),
     confirmAgent: (id, by, entry) => agents.confirmAgent(ctx, id, by, entry),
 
@@ -114,7 +116,7 @@ export async function openStore(options: OpenStoreOptions = {}): Promise<Store> 
     consumeEnrollmentCode: (code) => enrollment.consumeEnrollmentCode(ctx, code),
 
     rememberTokenId: (jti, expiresAt) => rememberTokenId(ctx, jti, expiresAt),
-    rememberAgentTokenId: (agentId, jti, expiresAt) => rememberAgentTokenId(ctx, agentId, jti, expiresAt),
+    rememberAgentTokenId: (agentId, jti, expiresAt) => rememberAgentTokenId(agentCtx, agentId, jti, expiresAt),
 
     getSetting: (key) => settings.getSetting(ctx, key),
     putSetting: (key, value, by, entry) => settings.putSetting(ctx, key, value, by, entry),

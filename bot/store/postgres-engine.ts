@@ -136,11 +136,32 @@ class NotificationListener {
   }
 }
 
+// The writeback agents' calls (lease, write start, report) get connections of
+// their own: a burst of chat steps (a whole company submitting passwords at
+// once) fills the main pool's queue with hundreds of statements, and an
+// agent's lease or report waiting behind them holds back the resets those
+// same people are waiting for.
+const MAIN_POOL_SIZE = 10;
+const WRITEBACK_POOL_SIZE = 3;
+
 export async function openPostgresEngine(connectionString: string, logger?: Logger): Promise<Engine> {
-  const pool = new pg.Pool({ connectionString, max: 10 });
+  const listener = new NotificationListener(connectionString, logger);
+  const main = poolEngine(connectionString, MAIN_POOL_SIZE, listener, logger);
+  const writeback = poolEngine(connectionString, WRITEBACK_POOL_SIZE, listener, logger);
+  return {
+    ...main,
+    writeback: { ...writeback, async close() {} },
+    async close() {
+      await listener.close();
+      await Promise.all([main.close(), writeback.close()]);
+    },
+  };
+}
+
+function poolEngine(connectionString: string, max: number, listener: NotificationListener, logger?: Logger): Engine {
+  const pool = new pg.Pool({ connectionString, max });
   // An idle client that dies (server restart) must not crash the process.
   pool.on('error', (err) => logger?.warn({ err: err.message }, 'store: idle PostgreSQL client error'));
-  const listener = new NotificationListener(connectionString, logger);
 
   async function transaction<T>(lockKey: number | null, fn: (tx: Queryable) => Promise<T>): Promise<T> {
     const client = await pool.connect();
@@ -185,7 +206,6 @@ export async function openPostgresEngine(connectionString: string, logger?: Logg
     transactionWithLock: (key, fn) => transaction(key, fn),
     listen: (channel, onPayload) => listener.subscribe(channel, onPayload),
     async close() {
-      await listener.close();
       await pool.end();
     },
   };
