@@ -383,6 +383,17 @@ async function main(): Promise<void> {
     const queuedBy = Math.max(...ready.map((p) => p.queuedAt ?? 0));
     console.log(`  all ${ready.length} resets queued after  ${((queuedBy - first) / 1000).toFixed(1)} s  (the last "Working on it" answer)`);
     console.log(`  a lane's time per reset             ${lanePerReset.toFixed(0)} ms (${lanes} lanes): ${laneParts.map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ')} (means, ms)`);
+    // Where the whole wave loses against its middle: writes and finished cards per second from the first submission.
+    const writtenAt = agentLines.filter((l) => l.msg === 'job succeeded' && l.kind === 'reset' && typeof l.time === 'string').map((l) => Date.parse(l.time as string));
+    const perSecond = (ts: number[]): string => {
+      const counts: number[] = [];
+      for (const t of ts) { const i = Math.max(0, Math.floor((t - first) / 1000)); counts[i] = (counts[i] ?? 0) + 1; }
+      return Array.from(counts, (n) => n ?? 0).join(' ');
+    };
+    const firstQueued = Math.min(...ready.map((p) => p.queuedAt ?? Infinity));
+    console.log(`  the start of the wave                first reset queued after ${(firstQueued - first).toFixed(0)} ms, first written after ${(Math.min(...writtenAt) - first).toFixed(0)} ms, first card updated after ${(doneTimes[0]! - first).toFixed(0)} ms`);
+    console.log(`  per second from the first submission  writes ${perSecond(writtenAt)}`);
+    console.log(`                                        cards  ${perSecond(doneTimes)}`);
     console.log(`  submission to updated card          p50 ${(percentile(latencies, 50) / 1000).toFixed(2)} s   p99 ${(percentile(latencies, 99) / 1000).toFixed(2)} s`);
     console.log(`  agent resident memory               idle ${idle.map((m) => `${m.toFixed(0)} MB`).join(', ')}   under the wave (peak) ${peak.map((m) => `${m.toFixed(0)} MB`).join(', ')}   (target idle < 80 MB)`);
   } finally {
