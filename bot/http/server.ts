@@ -7,6 +7,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import restify, { type Next, type Server, type Request, type Response } from 'restify';
 import type { CloudAdapter, TurnContext } from 'botbuilder';
 import type { Logger } from '../log';
+import { asStepArrivedNow } from '../store';
 import type { BotMetrics } from '../metrics';
 
 export interface ReadinessCheck {
@@ -48,7 +49,7 @@ function baseServer(name: string, metrics: BotMetrics, maxBodyBytes: number): Se
 export function createServer(deps: ServerDeps): Server {
   const server = baseServer('resetdesk', deps.metrics, deps.maxBodyBytes ?? 256 * 1024);
   server.post('/api/messages', async (req: Request, res: Response) => {
-    await deps.adapter.process(req, res, deps.onTurn);
+    await asStepArrivedNow(() => deps.adapter.process(req, res, deps.onTurn));
   });
   for (const group of deps.routes ?? []) group.register(server);
   return server;

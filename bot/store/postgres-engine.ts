@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import pg from 'pg';
 import type { Logger } from '../log';
 import type { Engine, Queryable } from './engine';
+import { OldestStepFirst } from './step-order';
 
 const RECONNECT_MIN_MS = 250;
 const RECONNECT_MAX_MS = 10_000;
@@ -162,6 +163,8 @@ function poolEngine(connectionString: string, max: number, listener: Notificatio
   const pool = new pg.Pool({ connectionString, max });
   // An idle client that dies (server restart) must not crash the process.
   pool.on('error', (err) => logger?.warn({ err: err.message }, 'store: idle PostgreSQL client error'));
+  // The pool is never asked for more than it has, so who goes next is decided here.
+  const slots = new OldestStepFirst(max);
 
   async function transaction<T>(lockKey: number | null, fn: (tx: Queryable) => Promise<T>): Promise<T> {
     const client = await pool.connect();
@@ -197,13 +200,13 @@ function poolEngine(connectionString: string, max: number, listener: Notificatio
   return {
     kind: 'postgres',
     async query<T>(sql: string, params: unknown[] = []) {
-      return (await runPrepared(pool, sql, params)).rows as T[];
+      return (await slots.run(() => runPrepared(pool, sql, params))).rows as T[];
     },
     async exec(sql: string) {
-      await pool.query(sql);
+      await slots.run(() => pool.query(sql));
     },
-    transaction: (fn) => transaction(null, fn),
-    transactionWithLock: (key, fn) => transaction(key, fn),
+    transaction: (fn) => slots.run(() => transaction(null, fn)),
+    transactionWithLock: (key, fn) => slots.run(() => transaction(key, fn)),
     listen: (channel, onPayload) => listener.subscribe(channel, onPayload),
     async close() {
       await pool.end();
