@@ -9,7 +9,11 @@
 // the agents' resident memory idle and under the wave.
 //
 //   export PATH=/opt/resetdesk-node24/node_modules/node/bin:$PATH
-//   npx tsx bench/wave.ts [--people 300] [--concurrency 4] [--profile DIR]
+//   npx tsx bench/wave.ts [--people 300] [--concurrency 4] [--rounds 3] [--profile DIR]
+//
+// Each round takes everyone through the journey again and is measured against
+// the raw waves just before and just after it; the verdict is the median
+// round's ratio, since the machine's speed drifts between minutes.
 //
 // --profile writes CPU profiles (.cpuprofile, for Chrome's DevTools) to DIR:
 // this process's while the passwords are submitted and written, and each
@@ -186,6 +190,14 @@ async function inBatches<T, R>(items: T[], size: number, fn: (item: T, i: number
   return out;
 }
 
+interface RoundResult {
+  ratio: number;
+  summary: string;
+  details: string[];
+  /** Every person's card final and every password written exactly once. */
+  complete: boolean;
+}
+
 interface Person {
   account: TestAccount;
   graph: FakeGraphUser;
@@ -203,6 +215,8 @@ interface Person {
 async function main(): Promise<void> {
   const people = arg('people', 300);
   const concurrency = arg('concurrency', 4);
+  // The machine's speed drifts by tens of percent from minute to minute; the verdict is the median round's.
+  const rounds = arg('rounds', 3);
   const profileDir = textArg('profile');
   if (profileDir) await mkdir(profileDir, { recursive: true });
   const ownRunDir = !process.env.RESETDESK_TEST_RUN_DIR;
@@ -240,162 +254,188 @@ async function main(): Promise<void> {
     await new Promise((r) => setTimeout(r, 3_000));
     const idle = await Promise.all(agents.map((a) => rssMb(a.pid)));
 
-    say('raw ldapts wave (before)');
     const bind = { upn: world.dir.service.userPrincipalName, password: world.dir.service.password };
     const samba = (): Promise<number> => treeCpuSeconds(world.dir.dc.pid);
     const ours = async (): Promise<number> => {
       const self = process.cpuUsage();
       return (self.user + self.system) / 1e6 + (await Promise.all(agents.map((a) => treeCpuSeconds(a.pid)))).reduce((x, y) => x + y, 0);
     };
+    const raw = (parallel?: number): Promise<number> => rawWave(world.dir.url, world.dir.ca, world.dir.dc.servername, bind, crowd.map((p) => p.account), parallel);
+    const lanes = agents.length * concurrency;
+
+    say('raw ldapts wave (before the first round)');
     const sambaBeforeRaw = await samba();
     const machineBeforeRaw = await machineBusySeconds();
-    const rawBefore = await rawWave(world.dir.url, world.dir.ca, world.dir.dc.servername, bind, crowd.map((p) => p.account));
+    let rawBefore = await raw();
     const sambaPerRawReset = (await samba() - sambaBeforeRaw) / people;
     const machinePerRawReset = (await machineBusySeconds() - machineBeforeRaw) / people;
-    const lanes = agents.length * concurrency;
     say(`raw ldapts wave at the agents' concurrency (${lanes} connections)`);
-    const rawAtLanes = await rawWave(world.dir.url, world.dir.ca, world.dir.dc.servername, bind, crowd.map((p) => p.account), lanes);
+    const rawAtLanes = await raw(lanes);
 
-    say('everyone opens the bot and proves it is them');
-    const peak = agents.map(() => 0);
-    let sampling = true;
-    const sampler = (async () => {
-      while (sampling) {
-        (await Promise.all(agents.map((a) => rssMb(a.pid)))).forEach((mb, i) => (peak[i] = Math.max(peak[i]!, mb)));
-        await new Promise((r) => setTimeout(r, 100));
+    // One round: everyone proves who they are, submits a new password at once, and the raw wave runs again right after.
+    const oneRound = async (round: number): Promise<RoundResult> => {
+      for (const p of crowd) {
+        delete p.cardId; delete p.passwordCard; delete p.before; delete p.submittedAt; delete p.queuedAt; delete p.doneAt; delete p.problem;
       }
-    })();
-    const journeyStart = performance.now();
-    await Promise.all(crowd.map(async (p) => {
-      try {
-        // Each card must be the one the person expects next; anything else is reported by its heading.
-        const expect = (card: CardJson | undefined, pattern: RegExp): CardJson => {
-          if (!card || !pattern.test(cardText(card))) throw new Error(`got "${cardText(card).split('\n').slice(0, 2).join(' / ') || 'no card'}"`);
-          return card;
-        };
-        const menu = await p.client.say('hi', { timeoutMs: 120_000 });
-        p.cardId = menu.activityId;
-        const choose = expect((await p.client.click(expect(menu.card, /Reset password/i), 'menu.reset', {}, menu.activityId)).card, /How should we check/i);
-        const codeCard = expect((await p.client.click(choose, 'verify.chooseMethod', { method: 'email' }, menu.activityId)).card, /code/i);
-        const code = codeMailedTo(world.bot, p.graph.emailMethods![0]!);
-        p.passwordCard = expect((await p.client.click(codeCard, 'verify.submitCode', { code }, menu.activityId)).card, /new password/i);
-      } catch (err) {
-        p.problem = `before the password: ${(err as Error).message}`;
-      }
-    }));
-    const verifiedIn = performance.now() - journeyStart;
-    const ready = crowd.filter((p) => p.passwordCard);
-    for (const p of ready) p.before = await passwordVersionOf(world.admin, p.account.dn);
-
-    say(`${ready.length} people submit their new password at once`);
-    const byCard = new Map(ready.map((p) => [p.cardId!, p]));
-    const connector = world.bot.connector;
-    let seen = connector.activities.length;
-    let watching = true;
-    const watcher = (async () => {
-      // One pass over new card updates for everyone (a waiter per person would rescan the list N times).
-      while (watching) {
-        for (; seen < connector.activities.length; seen++) {
-          const a = connector.activities[seen]!;
-          const p = a.method === 'PUT' ? byCard.get(a.activityId ?? '') : undefined;
-          if (p && p.doneAt === undefined && /password was changed/i.test(cardText(cardOf(a)))) p.doneAt = a.at!;
+      say(`round ${round}: everyone opens the bot and proves it is them`);
+      const peak = agents.map(() => 0);
+      let sampling = true;
+      const sampler = (async () => {
+        while (sampling) {
+          (await Promise.all(agents.map((a) => rssMb(a.pid)))).forEach((mb, i) => (peak[i] = Math.max(peak[i]!, mb)));
+          await new Promise((r) => setTimeout(r, 100));
         }
-        await new Promise((r) => setTimeout(r, 10));
+      })();
+      const journeyStart = performance.now();
+      await Promise.all(crowd.map(async (p) => {
+        try {
+          // Each card must be the one the person expects next; anything else is reported by its heading.
+          const expect = (card: CardJson | undefined, pattern: RegExp): CardJson => {
+            if (!card || !pattern.test(cardText(card))) throw new Error(`got "${cardText(card).split('\n').slice(0, 2).join(' / ') || 'no card'}"`);
+            return card;
+          };
+          const menu = await p.client.say('hi', { timeoutMs: 120_000 });
+          p.cardId = menu.activityId;
+          const choose = expect((await p.client.click(expect(menu.card, /Reset password/i), 'menu.reset', {}, menu.activityId)).card, /How should we check/i);
+          const codeCard = expect((await p.client.click(choose, 'verify.chooseMethod', { method: 'email' }, menu.activityId)).card, /code/i);
+          // The code card comes after its mail is sent, so the last mail is this round's.
+          const code = codeMailedTo(world.bot, p.graph.emailMethods![0]!);
+          p.passwordCard = expect((await p.client.click(codeCard, 'verify.submitCode', { code }, menu.activityId)).card, /new password/i);
+        } catch (err) {
+          p.problem = `before the password: ${(err as Error).message}`;
+        }
+      }));
+      const verifiedIn = performance.now() - journeyStart;
+      const ready = crowd.filter((p) => p.passwordCard);
+      for (const p of ready) p.before = await passwordVersionOf(world.admin, p.account.dn);
+
+      say(`round ${round}: ${ready.length} people submit their new password at once`);
+      const byCard = new Map(ready.map((p) => [p.cardId!, p]));
+      const connector = world.bot.connector;
+      let seen = connector.activities.length;
+      let watching = true;
+      const watcher = (async () => {
+        // One pass over new card updates for everyone (a waiter per person would rescan the list N times).
+        while (watching) {
+          for (; seen < connector.activities.length; seen++) {
+            const a = connector.activities[seen]!;
+            const p = a.method === 'PUT' ? byCard.get(a.activityId ?? '') : undefined;
+            if (p && p.doneAt === undefined && /password was changed/i.test(cardText(cardOf(a)))) p.doneAt = a.at!;
+          }
+          await new Promise((r) => setTimeout(r, 10));
+        }
+      })();
+      const agentOutputBefore = agents.map((a) => a.output().length);
+      const sambaBeforeWave = await samba();
+      const oursBeforeWave = await ours();
+      const postgresBeforeWave = await postgresCpuByPid();
+      const machineBeforeWave = await machineBusySeconds();
+      const stopProfile = profileDir && round === 1 ? await profileThisProcess(join(profileDir, 'wave-service.cpuprofile')) : undefined;
+      await Promise.all(ready.map(async (p) => {
+        const password = canaryPassword();
+        p.submittedAt = performance.timeOrigin + performance.now();
+        const working = await p.client.click(p.passwordCard!, 'password.submit', { newPassword: password, confirmPassword: password }, p.cardId).catch((err: Error) => ({ card: undefined, err }));
+        p.queuedAt = performance.timeOrigin + performance.now();
+        if (!/Working on it/i.test(cardText(working.card))) p.problem = `at the password: ${cardText(working.card).split('\n')[0] || 'no answer'}`;
+      }));
+      const deadline = Date.now() + 600_000;
+      while (ready.some((p) => !p.problem && p.doneAt === undefined) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      watching = false;
+      sampling = false;
+      await Promise.all([watcher, sampler]);
+      await stopProfile?.();
+      const finishedCount = ready.filter((p) => p.doneAt !== undefined).length || 1;
+      const sambaPerWaveReset = (await samba() - sambaBeforeWave) / finishedCount;
+      const oursPerWaveReset = (await ours() - oursBeforeWave) / finishedCount;
+      const postgresPerWaveReset = postgresCpuSince(postgresBeforeWave, await postgresCpuByPid()) / finishedCount;
+      const machinePerWaveReset = (await machineBusySeconds() - machineBeforeWave) / finishedCount;
+
+      say(`round ${round}: raw ldapts wave (after)`);
+      const rawAfter = await raw();
+
+      // Exactly once: each password written once by the wave (and once by the raw wave after it).
+      let once = 0;
+      const wrong: string[] = [];
+      for (const p of ready) {
+        const now = await passwordVersionOf(world.admin, p.account.dn);
+        if (now === p.before! + 2) once += 1;
+        else wrong.push(`${p.account.sAMAccountName}: ${now - p.before!} writes`);
       }
-    })();
-    const sambaBeforeWave = await samba();
-    const oursBeforeWave = await ours();
-    const postgresBeforeWave = await postgresCpuByPid();
-    const machineBeforeWave = await machineBusySeconds();
-    const stopProfile = profileDir ? await profileThisProcess(join(profileDir, 'wave-service.cpuprofile')) : undefined;
-    await Promise.all(ready.map(async (p) => {
-      const password = canaryPassword();
-      p.submittedAt = performance.timeOrigin + performance.now();
-      const working = await p.client.click(p.passwordCard!, 'password.submit', { newPassword: password, confirmPassword: password }, p.cardId).catch((err: Error) => ({ card: undefined, err }));
-      p.queuedAt = performance.timeOrigin + performance.now();
-      if (!/Working on it/i.test(cardText(working.card))) p.problem = `at the password: ${cardText(working.card).split('\n')[0] || 'no answer'}`;
-    }));
-    const deadline = Date.now() + 600_000;
-    while (ready.some((p) => !p.problem && p.doneAt === undefined) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    watching = false;
-    sampling = false;
-    await Promise.all([watcher, sampler]);
-    await stopProfile?.();
-    const finishedCount = ready.filter((p) => p.doneAt !== undefined).length || 1;
-    const sambaPerWaveReset = (await samba() - sambaBeforeWave) / finishedCount;
-    const oursPerWaveReset = (await ours() - oursBeforeWave) / finishedCount;
-    const postgresPerWaveReset = postgresCpuSince(postgresBeforeWave, await postgresCpuByPid()) / finishedCount;
-    const machinePerWaveReset = (await machineBusySeconds() - machineBeforeWave) / finishedCount;
+      const done = ready.filter((p) => p.doneAt !== undefined);
+      const latencies = done.map((p) => p.doneAt! - p.submittedAt!);
+      const first = Math.min(...ready.map((p) => p.submittedAt!));
+      const last = Math.max(...done.map((p) => p.doneAt!));
+      const wavePerSecond = done.length / ((last - first) / 1000);
+      const rawMean = (rawBefore + rawAfter) / 2;
+      const problems = crowd.filter((p) => p.problem).map((p) => p.problem!);
+      // The middle of the wave, without its start (submissions still arriving) and its tail (lanes running dry).
+      const doneTimes = done.map((p) => p.doneAt!).sort((a, b) => a - b);
+      const [d10, d90] = [doneTimes[Math.floor(doneTimes.length * 0.1)]!, doneTimes[Math.floor(doneTimes.length * 0.9)]!];
+      const steadyPerSecond = (Math.floor(doneTimes.length * 0.9) - Math.floor(doneTimes.length * 0.1)) / ((d90 - d10) / 1000);
 
-    say('raw ldapts wave (after)');
-    const rawAfter = await rawWave(world.dir.url, world.dir.ca, world.dir.dc.servername, bind, crowd.map((p) => p.account));
-
-    // Exactly once: each password written once by the wave (and once by the raw wave after it).
-    let once = 0;
-    const wrong: string[] = [];
-    for (const p of ready) {
-      const now = await passwordVersionOf(world.admin, p.account.dn);
-      if (now === p.before! + 2) once += 1;
-      else wrong.push(`${p.account.sAMAccountName}: ${now - p.before!} writes`);
-    }
-    const done = ready.filter((p) => p.doneAt !== undefined);
-    const latencies = done.map((p) => p.doneAt! - p.submittedAt!);
-    const first = Math.min(...ready.map((p) => p.submittedAt!));
-    const last = Math.max(...done.map((p) => p.doneAt!));
-    const wavePerSecond = done.length / ((last - first) / 1000);
-    const raw = (rawBefore + rawAfter) / 2;
-    const problems = crowd.filter((p) => p.problem).map((p) => p.problem!);
-    // The middle of the wave, without its start (submissions still arriving) and its tail (lanes running dry).
-    const doneTimes = done.map((p) => p.doneAt!).sort((a, b) => a - b);
-    const [d10, d90] = [doneTimes[Math.floor(doneTimes.length * 0.1)]!, doneTimes[Math.floor(doneTimes.length * 0.9)]!];
-    const steadyPerSecond = (Math.floor(doneTimes.length * 0.9) - Math.floor(doneTimes.length * 0.1)) / ((d90 - d10) / 1000);
-
-    console.log(`Monday-morning wave: ${people} people, two replicas on PostgreSQL, two agents (concurrency ${concurrency} each), one Samba DC`);
-    console.log(`  reached the new-password card      ${ready.length} / ${people} in ${(verifiedIn / 1000).toFixed(1)} s (menu, method, e-mailed code; every step through /api/messages)`);
-    console.log(`  card says "password was changed"    ${done.length} / ${ready.length}`);
-    console.log(`  written exactly once (version +1)   ${once} / ${ready.length}${wrong.length ? `  (${wrong.slice(0, 5).join('; ')})` : ''}`);
-    if (problems.length) console.log(`  problems: ${[...new Set(problems)].slice(0, 5).join(' | ')} (${problems.length})`);
-    console.log(`  resets per second, ResetDesk        ${wavePerSecond.toFixed(1)}  (first submission to last card update)`);
-    console.log(`  resets per second, raw ldapts       ${raw.toFixed(1)}  (${rawBefore.toFixed(1)} before, ${rawAfter.toFixed(1)} after; ${people} at once, one bound connection each)`);
-    console.log(`  ratio                               ${(wavePerSecond / raw).toFixed(2)}x   (target >= 0.8x)`);
-    console.log(`  resets per second, mid-wave         ${steadyPerSecond.toFixed(1)}  (from the 10th to the 90th percentile of finished cards)   ratio ${(steadyPerSecond / raw).toFixed(2)}x`);
-    console.log(`  raw ldapts at the agents' lanes     ${rawAtLanes.toFixed(1)}  (${lanes} connections)   ratio ${(wavePerSecond / rawAtLanes).toFixed(2)}x`);
-    console.log(`  Samba CPU per reset                 raw ${(sambaPerRawReset * 1000).toFixed(1)} ms   through ResetDesk ${(sambaPerWaveReset * 1000).toFixed(1)} ms`);
-    console.log(`  ResetDesk CPU per reset             ${(oursPerWaveReset * 1000).toFixed(1)} ms  (both replicas and this driver, in this process, plus the two agents; PostgreSQL not counted)`);
-    console.log(`  PostgreSQL CPU per reset            ${(postgresPerWaveReset * 1000).toFixed(1)} ms`);
-    console.log(`  machine CPU per reset (all of it)   raw ${(machinePerRawReset * 1000).toFixed(1)} ms   through ResetDesk ${(machinePerWaveReset * 1000).toFixed(1)} ms  (2 cores: ${(2000 / (machinePerRawReset * 1000)).toFixed(1)} and ${(2000 / (machinePerWaveReset * 1000)).toFixed(1)} resets/s if CPU-bound)`);
-    // A lane's time per reset, from the agents' own timings (their 'job succeeded' and 'result reported' lines).
-    const agentLines = agents.flatMap((a) => a.output().split('\n')).filter((l) => l.startsWith('{')).map((l) => {
-      try { return JSON.parse(l) as Record<string, unknown>; } catch { return {}; }
-    });
-    const reportMsOf = new Map(agentLines.filter((l) => l.msg === 'result reported').map((l) => [l.jobId as string, l.reportMs as number]));
-    const writes = agentLines.filter((l) => l.msg === 'job succeeded' && l.kind === 'reset').map((l): Record<string, number | undefined> => ({ ...(l.timings as Record<string, number>), reportMs: reportMsOf.get(l.jobId as string) ?? 0 }));
-    const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / (xs.length || 1);
-    const laneParts: Array<[string, number]> = [
-      ['verify and open', mean(writes.map((w) => w.verifyOpenMs ?? 0))],
-      ['account read', mean(writes.map((w) => w.readMs ?? 0))],
-      ['write start (beside the fsync)', mean(writes.map((w) => Math.max(w.writeStartMs ?? 0, w.journalMs ?? 0)))],
-      ['modify', mean(writes.map((w) => w.modifyMs ?? 0))],
-      ['report', mean(writes.map((w) => w.reportMs ?? 0))],
-    ];
-    const lanePerReset = (lanes * (last - first)) / done.length;
-    laneParts.push(['lease and everything else', lanePerReset - laneParts.reduce((n, [, v]) => n + v, 0)]);
-    const queuedBy = Math.max(...ready.map((p) => p.queuedAt ?? 0));
-    console.log(`  all ${ready.length} resets queued after  ${((queuedBy - first) / 1000).toFixed(1)} s  (the last "Working on it" answer)`);
-    console.log(`  a lane's time per reset             ${lanePerReset.toFixed(0)} ms (${lanes} lanes): ${laneParts.map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ')} (means, ms)`);
-    // Where the whole wave loses against its middle: writes and finished cards per second from the first submission.
-    const writtenAt = agentLines.filter((l) => l.msg === 'job succeeded' && l.kind === 'reset' && typeof l.time === 'string').map((l) => Date.parse(l.time as string));
-    const perSecond = (ts: number[]): string => {
-      const counts: number[] = [];
-      for (const t of ts) { const i = Math.max(0, Math.floor((t - first) / 1000)); counts[i] = (counts[i] ?? 0) + 1; }
-      return Array.from(counts, (n) => n ?? 0).join(' ');
+      const out: string[] = [];
+      const line = (text: string): void => void out.push(text);
+      line(`  reached the new-password card      ${ready.length} / ${people} in ${(verifiedIn / 1000).toFixed(1)} s (menu, method, e-mailed code; every step through /api/messages)`);
+      line(`  card says "password was changed"    ${done.length} / ${ready.length}`);
+      line(`  written exactly once (version +1)   ${once} / ${ready.length}${wrong.length ? `  (${wrong.slice(0, 5).join('; ')})` : ''}`);
+      if (problems.length) line(`  problems: ${[...new Set(problems)].slice(0, 5).join(' | ')} (${problems.length})`);
+      line(`  resets per second, ResetDesk        ${wavePerSecond.toFixed(1)}  (first submission to last card update)`);
+      line(`  resets per second, raw ldapts       ${rawMean.toFixed(1)}  (${rawBefore.toFixed(1)} before, ${rawAfter.toFixed(1)} after; ${people} at once, one bound connection each)`);
+      line(`  ratio                               ${(wavePerSecond / rawMean).toFixed(2)}x   (target >= 0.8x)`);
+      line(`  resets per second, mid-wave         ${steadyPerSecond.toFixed(1)}  (from the 10th to the 90th percentile of finished cards)   ratio ${(steadyPerSecond / rawMean).toFixed(2)}x`);
+      line(`  raw ldapts at the agents' lanes     ${rawAtLanes.toFixed(1)}  (${lanes} connections, before the first round)   ratio ${(wavePerSecond / rawAtLanes).toFixed(2)}x`);
+      line(`  Samba CPU per reset                 raw ${(sambaPerRawReset * 1000).toFixed(1)} ms (first raw wave)   through ResetDesk ${(sambaPerWaveReset * 1000).toFixed(1)} ms`);
+      line(`  ResetDesk CPU per reset             ${(oursPerWaveReset * 1000).toFixed(1)} ms  (both replicas and this driver, in this process, plus the two agents; PostgreSQL not counted)`);
+      line(`  PostgreSQL CPU per reset            ${(postgresPerWaveReset * 1000).toFixed(1)} ms`);
+      line(`  machine CPU per reset (all of it)   raw ${(machinePerRawReset * 1000).toFixed(1)} ms   through ResetDesk ${(machinePerWaveReset * 1000).toFixed(1)} ms  (2 cores: ${(2000 / (machinePerRawReset * 1000)).toFixed(1)} and ${(2000 / (machinePerWaveReset * 1000)).toFixed(1)} resets/s if CPU-bound)`);
+      // A lane's time per reset, from the agents' own timings (their 'job succeeded' and 'result reported' lines) in this round.
+      const agentLines = agents.flatMap((a, i) => a.output().slice(agentOutputBefore[i]).split('\n')).filter((l) => l.startsWith('{')).map((l) => {
+        try { return JSON.parse(l) as Record<string, unknown>; } catch { return {}; }
+      });
+      const reportMsOf = new Map(agentLines.filter((l) => l.msg === 'result reported').map((l) => [l.jobId as string, l.reportMs as number]));
+      const writes = agentLines.filter((l) => l.msg === 'job succeeded' && l.kind === 'reset').map((l): Record<string, number | undefined> => ({ ...(l.timings as Record<string, number>), reportMs: reportMsOf.get(l.jobId as string) ?? 0 }));
+      const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / (xs.length || 1);
+      const laneParts: Array<[string, number]> = [
+        ['verify and open', mean(writes.map((w) => w.verifyOpenMs ?? 0))],
+        ['account read', mean(writes.map((w) => w.readMs ?? 0))],
+        ['write start (beside the fsync)', mean(writes.map((w) => Math.max(w.writeStartMs ?? 0, w.journalMs ?? 0)))],
+        ['modify', mean(writes.map((w) => w.modifyMs ?? 0))],
+        ['report', mean(writes.map((w) => w.reportMs ?? 0))],
+      ];
+      const lanePerReset = (lanes * (last - first)) / done.length;
+      laneParts.push(['lease and everything else', lanePerReset - laneParts.reduce((n, [, v]) => n + v, 0)]);
+      const queuedBy = Math.max(...ready.map((p) => p.queuedAt ?? 0));
+      line(`  all ${ready.length} resets queued after  ${((queuedBy - first) / 1000).toFixed(1)} s  (the last "Working on it" answer)`);
+      line(`  a lane's time per reset             ${lanePerReset.toFixed(0)} ms (${lanes} lanes): ${laneParts.map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ')} (means, ms)`);
+      // Where the whole wave loses against its middle: writes and finished cards per second from the first submission.
+      const writtenAt = agentLines.filter((l) => l.msg === 'job succeeded' && l.kind === 'reset' && typeof l.time === 'string').map((l) => Date.parse(l.time as string));
+      const perSecond = (ts: number[]): string => {
+        const counts: number[] = [];
+        for (const t of ts) { const i = Math.max(0, Math.floor((t - first) / 1000)); counts[i] = (counts[i] ?? 0) + 1; }
+        return Array.from(counts, (n) => n ?? 0).join(' ');
+      };
+      const firstQueued = Math.min(...ready.map((p) => p.queuedAt ?? Infinity));
+      line(`  the start of the wave                first reset queued after ${(firstQueued - first).toFixed(0)} ms, first written after ${(Math.min(...writtenAt) - first).toFixed(0)} ms, first card updated after ${(doneTimes[0]! - first).toFixed(0)} ms`);
+      line(`  per second from the first submission  writes ${perSecond(writtenAt)}`);
+      line(`                                        cards  ${perSecond(doneTimes)}`);
+      line(`  submission to updated card          p50 ${(percentile(latencies, 50) / 1000).toFixed(2)} s   p99 ${(percentile(latencies, 99) / 1000).toFixed(2)} s`);
+      line(`  agent resident memory               idle ${idle.map((m) => `${m.toFixed(0)} MB`).join(', ')}   under the wave (peak) ${peak.map((m) => `${m.toFixed(0)} MB`).join(', ')}   (target idle < 80 MB)`);
+      const summary = `round ${round}: ${wavePerSecond.toFixed(1)} resets/s against raw ${rawMean.toFixed(1)}: ratio ${(wavePerSecond / rawMean).toFixed(2)}x (mid-wave ${(steadyPerSecond / rawMean).toFixed(2)}x); `
+        + `${done.length} / ${ready.length} cards final, ${once} written exactly once; p50 ${(percentile(latencies, 50) / 1000).toFixed(2)} s`;
+      rawBefore = rawAfter;
+      return { ratio: wavePerSecond / rawMean, summary, details: out, complete: done.length === people && once === people };
     };
-    const firstQueued = Math.min(...ready.map((p) => p.queuedAt ?? Infinity));
-    console.log(`  the start of the wave                first reset queued after ${(firstQueued - first).toFixed(0)} ms, first written after ${(Math.min(...writtenAt) - first).toFixed(0)} ms, first card updated after ${(doneTimes[0]! - first).toFixed(0)} ms`);
-    console.log(`  per second from the first submission  writes ${perSecond(writtenAt)}`);
-    console.log(`                                        cards  ${perSecond(doneTimes)}`);
-    console.log(`  submission to updated card          p50 ${(percentile(latencies, 50) / 1000).toFixed(2)} s   p99 ${(percentile(latencies, 99) / 1000).toFixed(2)} s`);
-    console.log(`  agent resident memory               idle ${idle.map((m) => `${m.toFixed(0)} MB`).join(', ')}   under the wave (peak) ${peak.map((m) => `${m.toFixed(0)} MB`).join(', ')}   (target idle < 80 MB)`);
+
+    const results: RoundResult[] = [];
+    for (let round = 1; round <= rounds; round++) results.push(await oneRound(round));
+    const byRatio = [...results].sort((a, b) => a.ratio - b.ratio);
+    const median = byRatio[Math.floor((byRatio.length - 1) / 2)]!;
+    console.log(`Monday-morning wave: ${people} people, two replicas on PostgreSQL, two agents (concurrency ${concurrency} each), one Samba DC, ${rounds} round(s)`);
+    for (const r of results) console.log(`  ${r.summary}`);
+    console.log(`  median ratio                        ${median.ratio.toFixed(2)}x   (target >= 0.8x)${results.every((r) => r.complete) ? '' : '   SOME ROUND DID NOT FINISH EVERY RESET EXACTLY ONCE'}`);
+    console.log(`the median round (round ${results.indexOf(median) + 1}):`);
+    for (const l of median.details) console.log(l);
+    if (!results.every((r) => r.complete)) process.exitCode = 1;
   } finally {
     for (const a of agents) await a.stop().catch(() => undefined);
     await world.close();
