@@ -1,18 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { openStore } from './open-store';
-import { createTestClock, createTestStore, testEngines, type TestStore } from './testing';
+import { createTestClock, createTestStore, testEngines, within, type TestStore } from './testing';
 import type { Store, StoreEngineKind } from './types';
 
 // How finished writeback jobs reach the service: the database announces every
 // end of a job, and each result is delivered once even across replicas and restarts.
-
-function waitFor<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: nothing within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
 
 describe.each(testEngines())('finished jobs on %s', (engine: StoreEngineKind) => {
   const clock = createTestClock();
@@ -47,7 +39,7 @@ describe.each(testEngines())('finished jobs on %s', (engine: StoreEngineKind) =>
         result: { code: 'OK', message: 'Done.' },
         inspectReport: { locked: true, disabled: false },
       });
-      expect(await waitFor(announced, 5000, 'finished notification')).toBe(job.id);
+      expect(await within(announced, 5000, 'finished notification')).toBe(job.id);
       expect(await store.getJob(job.id)).toMatchObject({ state: 'succeeded', inspectReport: { locked: true, disabled: false }, deliveredAt: null });
     } finally {
       await unlisten();
@@ -64,7 +56,7 @@ describe.each(testEngines())('finished jobs on %s', (engine: StoreEngineKind) =>
       clock.advance(2 * 60_000);
       const expired = await store.expireJobs();
       expect(expired.map((j) => j.id)).toEqual([leased.id]);
-      await waitFor((async () => {
+      await within((async () => {
         while (!heard.includes(leased.id)) await new Promise((r) => setTimeout(r, 20));
       })(), 5000, 'expiry notification');
       expect(heard).toEqual([leased.id]);
@@ -110,7 +102,7 @@ describe.each(testEngines())('finished jobs on %s', (engine: StoreEngineKind) =>
         const job = await enqueue();
         await store.leaseJob(agentId, 60_000);
         await store.completeJob(job.id, agentId, { outcome: 'succeeded', result: { code: 'OK', message: 'Done.' } });
-        expect(await waitFor(announced, 5000, 'cross-replica notification')).toBe(job.id);
+        expect(await within(announced, 5000, 'cross-replica notification')).toBe(job.id);
         await unlisten();
       } finally {
         await replica.close();

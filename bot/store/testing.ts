@@ -129,3 +129,12 @@ export function createTestClock(start = new Date('2030-01-01T08:00:00.000Z')): {
     },
   };
 }
+
+/** `promise`, or a failure naming `what` once `ms` have passed without it. */
+export function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: nothing within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}

@@ -1,19 +1,11 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { engineOf } from './open-store';
-import { createTestStore, type TestStore } from './testing';
+import { createTestStore, within, type TestStore } from './testing';
 
 // On PostgreSQL the writeback agents' calls have connections of their own: a
 // burst of chat steps that takes every connection of the main pool must not
 // hold back an agent's lease, token check or report (the resets that burst's
 // people are waiting for). PGlite is one connection, so this is PostgreSQL's.
-
-function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: still waiting after ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
 
 describe('the writeback agents on PostgreSQL', () => {
   let ts: TestStore;
