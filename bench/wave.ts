@@ -1,7 +1,9 @@
 // A Monday-morning wave: N people (default 300, each a distinct account on
 // the Samba DC) go through the whole journey at once over /api/messages, on
-// two bot replicas sharing PostgreSQL, with two agents (run as `npm start`
-// would run them: compiled JavaScript, not through tsx). Checked: every
+// two bot replicas sharing PostgreSQL, each a process of its own (bot/main.ts,
+// as `npm start` runs it), with two agents (compiled JavaScript, as deployed,
+// not through tsx). This process only plays the outside world: the 300 Teams
+// clients, the Bot Framework connector and Graph. Checked: every
 // password written exactly once (unicodePwd version +1 each) and every card
 // at its final state. Reported: resets per second against raw ldapts resets
 // at the same concurrency on the same DC in the same run (before and after
@@ -16,8 +18,8 @@
 // round's ratio, since the machine's speed drifts between minutes.
 //
 // --profile writes CPU profiles (.cpuprofile, for Chrome's DevTools) to DIR:
-// this process's while the passwords are submitted and written, and each
-// agent's whole life.
+// this process's (the driver) while the passwords are submitted and written,
+// and each replica's and each agent's whole life.
 //
 // Needs samba and PostgreSQL on 127.0.0.1:5432 (as the tests do). Not a jest test.
 import { execFile, spawn } from 'node:child_process';
@@ -29,12 +31,13 @@ import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
 import { Attribute, Change, Client } from 'ldapts';
 import { writeAgentConfigFile } from '../test/agent/agent-test-config';
-import { codeMailedTo, startJourneyWorld } from '../test/journey/journey-harness';
+import { codeMailedTo } from '../test/journey/journey-harness';
+import { startServiceWorld } from '../test/support/service-world';
 import { cardOf, cardText, type CardJson, type TeamsClient } from '../test/support/teams-client';
 import { createUser, encodePassword, passwordVersionOf, stopTestDirectory, type TestAccount } from '../test/support/test-directory';
 import { entraTwinOf } from '../test/support/people';
 import type { FakeGraphUser } from '../test/support/fake-graph';
-import { canaryPassword, enrollAgent } from '../test/writeback/writeback-harness';
+import { canaryPassword } from '../test/writeback/writeback-harness';
 import { percentile } from './timeline';
 
 const REPO = resolve(__dirname, '..');
@@ -226,19 +229,18 @@ async function main(): Promise<void> {
 
   say('building the agent');
   const cli = await buildAgent();
-  say('starting the DC, two replicas on PostgreSQL');
+  say('starting the DC, two replica processes on PostgreSQL');
   // Graph's production timeout (the journey tests use a short one); the fake Graph answers everyone at once.
-  // Replicas sweep as deployed (every 5 s), not at the tests' quicker pace.
-  const world = await startJourneyWorld('postgres', { env: { LOG_LEVEL: 'warn', GRAPH_TIMEOUT_MS: '10000' }, sweepIntervalMs: 5_000 });
-  const second = await world.addReplica();
-  // The harness's agents run through tsx; the wave's are the deployed form.
-  await world.stopAgent();
-  await second.agent.stop();
+  // Replicas sweep as deployed (every 5 s): bot/main.ts has no other pace. They log at the default level, info.
+  const world = await startServiceWorld('postgres', {
+    env: { LOG_LEVEL: 'info', GRAPH_TIMEOUT_MS: '10000', ...(profileDir ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profileDir}` } : {}) },
+  });
+  const replicas = [await world.startReplica(), await world.startReplica()];
   const configFile = await writeAgentConfigFile(world.dir, world.dir.service);
   const agents: RunningAgent[] = [];
   try {
-    for (const [i, bot] of [world.bot, second.bot].entries()) {
-      const stateDir = await enrollAgent(bot.app.store, bot.url, configFile, `wave-agent-${i + 1}`);
+    for (const [i, replica] of replicas.entries()) {
+      const stateDir = await world.enrollAgent(replica, `wave-agent-${i + 1}`, configFile);
       agents.push(await runCompiledAgent(cli, configFile, stateDir, concurrency, profileDir));
     }
 
@@ -246,8 +248,8 @@ async function main(): Promise<void> {
     const stamp = Date.now().toString(36).slice(-4);
     const crowd: Person[] = await inBatches(Array.from({ length: people }, (_, i) => i), 8, async (i) => {
       const account = await createUser(world.dir, world.admin, `wv${stamp}${i}`, world.dir.staffOu);
-      const graph = await entraTwinOf(world.dir, world.admin, world.bot.graph, account);
-      return { account, graph, client: (i % 2 === 0 ? world.bot : second.bot).client(graph) };
+      const graph = await entraTwinOf(world.dir, world.admin, world.graph, account);
+      return { account, graph, client: replicas[i % 2]!.client(graph) };
     });
 
     // Idle: a few seconds of long-polls and nothing else.
@@ -256,9 +258,15 @@ async function main(): Promise<void> {
 
     const bind = { upn: world.dir.service.userPrincipalName, password: world.dir.service.password };
     const samba = (): Promise<number> => treeCpuSeconds(world.dir.dc.pid);
-    const ours = async (): Promise<number> => {
+    const sum = (xs: number[]): number => xs.reduce((x, y) => x + y, 0);
+    // CPU seconds so far of the replicas, the agents and this driver, each counted apart.
+    const ours = async (): Promise<{ service: number; agents: number; driver: number }> => {
       const self = process.cpuUsage();
-      return (self.user + self.system) / 1e6 + (await Promise.all(agents.map((a) => treeCpuSeconds(a.pid)))).reduce((x, y) => x + y, 0);
+      return {
+        service: sum(await Promise.all(replicas.map((r) => treeCpuSeconds(r.process.child.pid!)))),
+        agents: sum(await Promise.all(agents.map((a) => treeCpuSeconds(a.pid)))),
+        driver: (self.user + self.system) / 1e6,
+      };
     };
     const raw = (parallel?: number): Promise<number> => rawWave(world.dir.url, world.dir.ca, world.dir.dc.servername, bind, crowd.map((p) => p.account), parallel);
     const lanes = agents.length * concurrency;
@@ -299,7 +307,7 @@ async function main(): Promise<void> {
           const choose = expect((await p.client.click(expect(menu.card, /Reset password/i), 'menu.reset', {}, menu.activityId)).card, /How should we check/i);
           const codeCard = expect((await p.client.click(choose, 'verify.chooseMethod', { method: 'email' }, menu.activityId)).card, /code/i);
           // The code card comes after its mail is sent, so the last mail is this round's.
-          const code = codeMailedTo(world.bot, p.graph.emailMethods![0]!);
+          const code = codeMailedTo(world, p.graph.emailMethods![0]!);
           p.passwordCard = expect((await p.client.click(codeCard, 'verify.submitCode', { code }, menu.activityId)).card, /new password/i);
         } catch (err) {
           p.problem = `before the password: ${(err as Error).message}`;
@@ -311,7 +319,7 @@ async function main(): Promise<void> {
 
       say(`round ${round}: ${ready.length} people submit their new password at once`);
       const byCard = new Map(ready.map((p) => [p.cardId!, p]));
-      const connector = world.bot.connector;
+      const connector = world.connector;
       let seen = connector.activities.length;
       let watching = true;
       const watcher = (async () => {
@@ -330,7 +338,7 @@ async function main(): Promise<void> {
       const oursBeforeWave = await ours();
       const postgresBeforeWave = await postgresCpuByPid();
       const machineBeforeWave = await machineBusySeconds();
-      const stopProfile = profileDir && round === 1 ? await profileThisProcess(join(profileDir, 'wave-service.cpuprofile')) : undefined;
+      const stopProfile = profileDir && round === 1 ? await profileThisProcess(join(profileDir, 'wave-driver.cpuprofile')) : undefined;
       await Promise.all(ready.map(async (p) => {
         const password = canaryPassword();
         p.submittedAt = performance.timeOrigin + performance.now();
@@ -346,7 +354,8 @@ async function main(): Promise<void> {
       await stopProfile?.();
       const finishedCount = ready.filter((p) => p.doneAt !== undefined).length || 1;
       const sambaPerWaveReset = (await samba() - sambaBeforeWave) / finishedCount;
-      const oursPerWaveReset = (await ours() - oursBeforeWave) / finishedCount;
+      const oursAfterWave = await ours();
+      const [servicePerWaveReset, agentsPerWaveReset, driverPerWaveReset] = (['service', 'agents', 'driver'] as const).map((k) => (oursAfterWave[k] - oursBeforeWave[k]) / finishedCount) as [number, number, number];
       const postgresPerWaveReset = postgresCpuSince(postgresBeforeWave, await postgresCpuByPid()) / finishedCount;
       const machinePerWaveReset = (await machineBusySeconds() - machineBeforeWave) / finishedCount;
 
@@ -385,7 +394,8 @@ async function main(): Promise<void> {
       line(`  resets per second, mid-wave         ${steadyPerSecond.toFixed(1)}  (from the 10th to the 90th percentile of finished cards)   ratio ${(steadyPerSecond / rawMean).toFixed(2)}x`);
       line(`  raw ldapts at the agents' lanes     ${rawAtLanes.toFixed(1)}  (${lanes} connections, before the first round)   ratio ${(wavePerSecond / rawAtLanes).toFixed(2)}x`);
       line(`  Samba CPU per reset                 raw ${(sambaPerRawReset * 1000).toFixed(1)} ms (first raw wave)   through ResetDesk ${(sambaPerWaveReset * 1000).toFixed(1)} ms`);
-      line(`  ResetDesk CPU per reset             ${(oursPerWaveReset * 1000).toFixed(1)} ms  (both replicas and this driver, in this process, plus the two agents; PostgreSQL not counted)`);
+      line(`  ResetDesk CPU per reset             ${((servicePerWaveReset + agentsPerWaveReset) * 1000).toFixed(1)} ms  (both replica processes ${(servicePerWaveReset * 1000).toFixed(1)}, both agents ${(agentsPerWaveReset * 1000).toFixed(1)}; PostgreSQL not counted)`);
+      line(`  the driver's CPU per reset          ${(driverPerWaveReset * 1000).toFixed(1)} ms  (this process: 300 Teams clients, the fake connector and Graph; not ResetDesk)`);
       line(`  PostgreSQL CPU per reset            ${(postgresPerWaveReset * 1000).toFixed(1)} ms`);
       line(`  machine CPU per reset (all of it)   raw ${(machinePerRawReset * 1000).toFixed(1)} ms   through ResetDesk ${(machinePerWaveReset * 1000).toFixed(1)} ms  (2 cores: ${(2000 / (machinePerRawReset * 1000)).toFixed(1)} and ${(2000 / (machinePerWaveReset * 1000)).toFixed(1)} resets/s if CPU-bound)`);
       // A lane's time per reset, from the agents' own timings (their 'job succeeded' and 'result reported' lines) in this round.
@@ -430,7 +440,7 @@ async function main(): Promise<void> {
     for (let round = 1; round <= rounds; round++) results.push(await oneRound(round));
     const byRatio = [...results].sort((a, b) => a.ratio - b.ratio);
     const median = byRatio[Math.floor((byRatio.length - 1) / 2)]!;
-    console.log(`Monday-morning wave: ${people} people, two replicas on PostgreSQL, two agents (concurrency ${concurrency} each), one Samba DC, ${rounds} round(s)`);
+    console.log(`Monday-morning wave: ${people} people, two replica processes on PostgreSQL, two agents (concurrency ${concurrency} each), one Samba DC, ${rounds} round(s)`);
     for (const r of results) console.log(`  ${r.summary}`);
     console.log(`  median ratio                        ${median.ratio.toFixed(2)}x   (target >= 0.8x)${results.every((r) => r.complete) ? '' : '   SOME ROUND DID NOT FINISH EVERY RESET EXACTLY ONCE'}`);
     console.log(`the median round (round ${results.indexOf(median) + 1}):`);

@@ -103,7 +103,7 @@ export async function startJourneyWorld(engine: StoreEngineKind, opts: JourneyWo
 }
 
 /** The last one-time code mailed to `address` (what the person reads in their inbox). */
-export function codeMailedTo(bot: BotHarness, address: string): string {
+export function codeMailedTo(bot: Pick<BotHarness, 'graph'>, address: string): string {
   const mail = [...bot.graph.state.sentMails].reverse().find((m) => m.to.includes(address));
   const code = mail ? /\b(\d{6,8})\b/.exec(mail.content)?.[1] : undefined;
   if (!code) throw new Error(`no code mailed to ${address}`);
