@@ -7,6 +7,7 @@ import type { Logger } from '../log';
 import type { BotMetrics } from '../metrics';
 import type { Agent, NewJob, Store, WritebackJob } from '../store';
 import type { ServiceSigningKey } from './crypto';
+import { FreshRead } from './fresh-read';
 import { buildSignedJob } from './job-builder';
 import { codeOf, finishedEvent, ResultDelivery, type JobFinishedListener } from './result-delivery';
 
@@ -88,6 +89,8 @@ export function createWritebackService(o: WritebackServiceOptions): WritebackSer
   let unsubscribe: Promise<() => Promise<void>> | undefined;
   let aliveUntil = 0;
   let sweeper: NodeJS.Timeout | undefined;
+  // Sealing reads the agents afresh; submissions arriving together share one read that started after they asked.
+  const agentsNow = new FreshRead(() => store.listAgents());
 
   async function checkWaiter(jobId: string): Promise<void> {
     const resolve = waiters.get(jobId);
@@ -121,7 +124,7 @@ export function createWritebackService(o: WritebackServiceOptions): WritebackSer
 
   async function prepare(input: Omit<PrepareJobInput, 'requestId'> & { requestId: string | null }, queueMs = queueTtlMs): Promise<NewJob & { id: string }> {
     const startedAt = preciseEpochMs();
-    const agents = trustedAgentsSeenSince(await store.listAgents(), now().getTime() - sealWithinMs);
+    const agents = trustedAgentsSeenSince(await agentsNow.get(), now().getTime() - sealWithinMs);
     const job = await buildSignedJob(input, { agents, signingKey: o.signingKey, audience: o.audience, now, queueTtlMs: queueMs, leaseMs });
     // Where a reset's time goes (bench/writeback-latency.ts reads it): one line per job.
     logger.info({ jobId: job.id, kind: job.kind, recipients: agents.length, startedAt, sealSignMs: Math.round((preciseEpochMs() - startedAt) * 1000) / 1000 }, 'writeback: job prepared');
@@ -144,10 +147,10 @@ export function createWritebackService(o: WritebackServiceOptions): WritebackSer
     async agentsAlive() {
       // Asked at nearly every step; "an agent was heard from in the last minute"
       // does not change within a second. Only a yes is kept: a no is read again,
-      // so a newly confirmed agent counts at once. Sealing reads the agents afresh.
+      // so a newly confirmed agent counts at once.
       const at = now().getTime();
       if (aliveUntil > at) return true;
-      const alive = trustedAgentsSeenSince(await store.listAgents(), at - aliveWithinMs).length > 0;
+      const alive = trustedAgentsSeenSince(await agentsNow.get(), at - aliveWithinMs).length > 0;
       aliveUntil = alive ? at + ALIVE_ANSWER_KEPT_MS : 0;
       return alive;
     },
