@@ -1,6 +1,8 @@
-// The agent's main loop: long-poll for a job, run it, report it; reconnect
-// with back-off while the service is away; on SIGTERM/SIGINT finish the job
-// in hand (or hand its lease back if nothing was written yet), then stop.
+// The agent's main loop: long-poll for a job, run it, report it (the report
+// asks for the next job in the same call, so a busy lane long-polls only when
+// nothing is queued); reconnect with back-off while the service is away; on
+// SIGTERM/SIGINT finish the job in hand (or hand its lease back if nothing
+// was written yet), then stop.
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import type { JobResult, LeasedJob } from '../protocol';
@@ -60,7 +62,13 @@ export class AgentDaemon {
   /** One lease at a time: long-poll, run the job, report it; over and over until stopped. */
   private async lane(backoff: Backoff): Promise<void> {
     let wasDown = false;
-    while (!this.stopping) {
+    // A job the last report's answer brought: run (or, when stopping, handed back) before anything else.
+    let carried: LeasedJob | null = null;
+    while (carried || !this.stopping) {
+      if (carried) {
+        carried = await this.handle(carried);
+        continue;
+      }
       let leased: LeasedJob | null;
       try {
         leased = await this.o.client.lease(this.abort.signal);
@@ -97,7 +105,7 @@ export class AgentDaemon {
         await sleep(delay, this.abort.signal);
         continue;
       }
-      if (leased) await this.handle(leased);
+      if (leased) carried = await this.handle(leased);
     }
   }
 
@@ -110,7 +118,8 @@ export class AgentDaemon {
     this.abort.abort();
   }
 
-  private async handle(leased: LeasedJob): Promise<void> {
+  /** Runs one job and reports it; the next job the report's answer brought, if any. */
+  private async handle(leased: LeasedJob): Promise<LeasedJob | null> {
     const heartbeat = setInterval(() => {
       this.o.client.heartbeat().catch(() => undefined);
     }, this.o.heartbeatMs ?? 15_000);
@@ -123,29 +132,33 @@ export class AgentDaemon {
     }
     if ('dropped' in outcome) {
       this.o.logger.warn({ jobId: leased.jobId }, 'the job is no longer this agent\'s (its lease lapsed and another agent holds it); nothing was written and nothing is reported');
-      return;
+      return null;
     }
     if ('release' in outcome) {
       await this.o.client.release(leased.jobId).then(
         () => this.o.logger.info({ jobId: leased.jobId }, 'lease returned unapplied'),
         (err: Error) => this.o.logger.warn({ jobId: leased.jobId, message: err.message }, 'could not return the lease; it will lapse and the job will be queued again'),
       );
-      return;
+      return null;
     }
-    await this.report(outcome.result);
+    return this.report(outcome.result);
   }
 
-  /** Reports until the service has the result: a change that happened must not go unreported. */
-  private async report(result: JobResult): Promise<void> {
+  /**
+   * Reports until the service has the result: a change that happened must not
+   * go unreported. Unless stopping, the report asks for the lane's next job;
+   * returns it, or null.
+   */
+  private async report(result: JobResult): Promise<LeasedJob | null> {
     const backoff = new Backoff({ initialMs: 250, maxMs: 10_000 });
     for (;;) {
       try {
         const started = performance.now();
-        await this.o.client.result(result);
+        const next = await this.o.client.result(result, { next: !this.stopping });
         const reportMs = Math.round((performance.now() - started) * 100) / 100;
         await this.o.journal.recordFinished(result.jobId);
-        this.o.logger.info({ jobId: result.jobId, outcome: result.outcome, resultCode: result.code, reportMs }, 'result reported');
-        return;
+        this.o.logger.info({ jobId: result.jobId, outcome: result.outcome, resultCode: result.code, reportMs, ...(next ? { nextJobId: next.jobId } : {}) }, 'result reported');
+        return next;
       } catch (err) {
         if (err instanceof ServiceRefusedError && err.code === 'STORE_LEASE_NOT_HELD') {
           // Leased again by another agent after ours lapsed: that agent decides from the password
@@ -153,18 +166,18 @@ export class AgentDaemon {
           // it is decided the same way instead of being refused as done (and the person told
           // "nothing was changed" about a password that was).
           this.o.logger.warn({ jobId: result.jobId, errorCode: err.code }, 'the service did not take the result: another agent holds the job now and decides it from the password version');
-          return;
+          return null;
         }
         if (err instanceof ServiceRefusedError) {
           // Gone, or refused for good: nothing left to tell.
           this.o.logger.warn({ jobId: result.jobId, errorCode: err.code }, 'the service did not take the result');
           await this.o.journal.recordFinished(result.jobId);
-          return;
+          return null;
         }
         if (this.stopping && Date.now() - this.stoppedAt > (this.o.shutdownReportMs ?? 20_000)) {
           // The journal keeps the entry: whichever run of this agent leases the job next reports it without applying again.
           this.o.logger.error({ jobId: result.jobId }, 'could not report the result before shutting down; it will be reported after the lease lapses');
-          return;
+          return null;
         }
         const delay = backoff.next();
         this.o.logger.warn({ jobId: result.jobId, retryInMs: delay, message: (err as Error).message }, 'could not report the result; retrying');

@@ -9,6 +9,7 @@ import {
   acceptEnrollmentResponse,
   createLeaseToken,
   LeaseResponseSchema,
+  ResultAnswerSchema,
   WriteStartAnswerSchema,
   type EnrollmentRequest,
   type EnrollmentResponse,
@@ -126,8 +127,18 @@ export class GatewayClient {
     return parsed.data.job;
   }
 
-  async result(result: JobResult): Promise<void> {
-    await this.call('/api/agent/result', result, CALL_TIMEOUT_MS);
+  /**
+   * Reports a result. With `next`, the same call asks for the lane's next job
+   * (leased at once if one is queued, never waited for); the job, or null
+   * when none was queued or the service does not offer it.
+   */
+  async result(result: JobResult, opts: { next?: boolean } = {}): Promise<LeasedJob | null> {
+    const { json } = await this.call(`/api/agent/result${opts.next ? '?next=1' : ''}`, result, CALL_TIMEOUT_MS);
+    if (!opts.next) return null;
+    const parsed = ResultAnswerSchema.safeParse(json);
+    // The result was taken (the call succeeded); an answer we cannot read only costs the job the
+    // service may have leased us with it: its lease lapses and it is queued again.
+    return parsed.success ? (parsed.data.next ?? null) : null;
   }
 
   /** "About to write, from this version": answered only while this agent holds the job's lease, which it renews. */

@@ -114,3 +114,17 @@ export type LeasedJob = z.infer<typeof LeasedJobSchema>;
 
 export const LeaseResponseSchema = z.strictObject({ job: LeasedJobSchema.nullable() });
 export type LeaseResponse = z.infer<typeof LeaseResponseSchema>;
+
+/**
+ * The gateway's answer to a result. An agent that reports to
+ * `/api/agent/result?next=1` is asking for its next job in the same call
+ * (leased at once if one is queued, never waited for): `next` is that job, or
+ * null. A service from before it ignores the query and leaves `next` out, and
+ * the agent asks with a lease call as before; so the object is not strict.
+ */
+export const ResultAnswerSchema = z.object({
+  jobId: ProtocolIdSchema,
+  state: z.string().max(32),
+  next: LeasedJobSchema.nullable().optional(),
+});
+export type ResultAnswer = z.infer<typeof ResultAnswerSchema>;

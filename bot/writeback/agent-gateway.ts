@@ -17,6 +17,7 @@ import {
   writeWindowMs,
   type EnrollmentResponse,
   type LeaseResponse,
+  type ResultAnswer,
   type WriteStartAnswer,
 } from '../../agent/protocol';
 import { isResetDeskError } from '../errors';
@@ -243,6 +244,20 @@ export function createAgentGateway(o: AgentGatewayOptions): AgentGateway {
     };
   }
 
+  /** A job leased now if one is queued (never waited for), for an agent still on the line. */
+  async function leaseNow(agentId: string, req: Request, res: Response): Promise<LeaseResponse['job']> {
+    const job = await store.leaseJob(agentId, leaseMs);
+    if (!job) return null;
+    // More may be queued: a waiting lane looks.
+    wake.fireOne();
+    if (req.socket.destroyed || res.destroyed || res.writableEnded) {
+      await store.releaseLease(job.id, agentId).catch(() => undefined);
+      return null;
+    }
+    logger.info({ agentId, jobId: job.id, kind: job.kind, attempt: job.attempts, at: preciseEpochMs() }, 'job leased');
+    return toLeased(job).job;
+  }
+
   /**
    * Leases at once if a job is queued; otherwise waits to be woken (a job
    * queued on any replica wakes one waiter here), for the deadline, or for the
@@ -353,8 +368,8 @@ export function createAgentGateway(o: AgentGatewayOptions): AgentGateway {
         }
       }));
 
-      server.post('/api/agent/result', route('result', async (req) => {
-        const { agentId } = await authenticate(req);
+      server.post('/api/agent/result', route('result', async (req, res) => {
+        const { agentId, confirmed } = await authenticate(req);
         const result = parseBody(JobResultSchema, req);
         const done = await store.completeJob(
           result.jobId,
@@ -365,7 +380,10 @@ export function createAgentGateway(o: AgentGatewayOptions): AgentGateway {
         logger.info({ agentId, jobId: done.id, kind: done.kind, outcome: done.state, code: result.code, at: preciseEpochMs() }, 'job result recorded');
         o.onResultRecorded?.(done.id);
         await touch(agentId);
-        return { status: 200, body: { jobId: done.id, state: done.state } };
+        const answer: ResultAnswer = { jobId: done.id, state: done.state };
+        // The lane asks for its next job in this call instead of a lease call of its own (a round trip and a token fewer per job).
+        if (req.query?.next === '1') answer.next = confirmed && !closed ? await leaseNow(agentId, req, res) : null;
+        return { status: 200, body: answer };
       }));
 
       // "About to write, from version N" (agent/protocol/write-start.ts): kept on
