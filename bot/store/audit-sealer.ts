@@ -13,11 +13,15 @@ import { iso, jsonParam, toAuditEntry } from './rows';
 const BATCH = 200;
 const BACKSTOP_MS = 1000;
 // After a batch, the next waits this long, so entries arriving meanwhile are
-// chained together: a batch is seven round trips whatever its size, and at a
+// chained together: a batch is six round trips whatever its size, and at a
 // few hundred steps a second chaining every step's entry at once would cost
-// the service more than the steps themselves. An entry waits at most this
-// long plus one batch; reading the log chains what is waiting first.
-const GATHER_MS = 50;
+// the service more than the steps themselves. Under a steady load each
+// replica chains once per gather: at 50 ms, chaining was ten of the 25
+// statements per reset in the Monday-morning wave; at 250 ms it is three of
+// 18 (bench/README.md).
+// Waiting costs nothing but time in the inbox: an entry is durable there from
+// its step's own statement, and reading the log chains what is waiting first.
+const GATHER_MS = 250;
 
 /** One batch; returns how many entries it chained. */
 export async function sealAuditBatch(ctx: StoreContext): Promise<number> {
