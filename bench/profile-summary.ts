@@ -2,7 +2,10 @@
 // folder) and by function, from a .cpuprofile that `node --cpu-prof` or
 // `bench/wave.ts --profile` wrote.
 //
-//   npx tsx bench/profile-summary.ts FILE.cpuprofile [--top 40]
+//   npx tsx bench/profile-summary.ts FILE.cpuprofile [--top 40] [--window WINDOW.json]
+//
+// --window keeps to the samples taken between its fromUs and toUs
+// (CLOCK_MONOTONIC microseconds, as `bench/wave.ts --profile` writes them).
 import { readFile } from 'node:fs/promises';
 
 interface ProfileNode {
@@ -12,6 +15,7 @@ interface ProfileNode {
 }
 interface Profile {
   nodes: ProfileNode[];
+  startTime: number;
   samples: number[];
   timeDeltas: number[];
 }
@@ -32,9 +36,16 @@ async function main(): Promise<void> {
   const topAt = process.argv.indexOf('--top');
   const top = topAt > 0 ? Number(process.argv[topAt + 1]) : 40;
   const profile = JSON.parse(await readFile(file, 'utf8')) as Profile;
+  const windowAt = process.argv.indexOf('--window');
+  const window = windowAt > 0 ? (JSON.parse(await readFile(process.argv[windowAt + 1]!, 'utf8')) as { fromUs: number; toUs: number }) : undefined;
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const selfUs = new Map<number, number>();
-  profile.samples.forEach((id, i) => selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+  let at = profile.startTime;
+  profile.samples.forEach((id, i) => {
+    at += profile.timeDeltas[i] ?? 0;
+    if (window && (at < window.fromUs || at > window.toUs)) return;
+    selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
+  });
   const total = [...selfUs.values()].reduce((a, b) => a + b, 0);
   const idle = [...selfUs].filter(([id]) => ['(idle)', '(program)'].includes(byId.get(id)!.callFrame.functionName)).reduce((a, [, us]) => a + us, 0);
   const busy = total - idle;

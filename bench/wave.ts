@@ -21,7 +21,9 @@
 //
 // --profile writes CPU profiles (.cpuprofile, for Chrome's DevTools) to DIR:
 // this process's (the driver) while the passwords are submitted and written,
-// and each replica's and each agent's whole life.
+// and each replica's and each agent's whole life, with the first round's
+// submissions-to-last-card window in DIR/wave-window.json, which
+// `bench/profile-summary.ts FILE --window DIR/wave-window.json` keeps to.
 //
 // Needs samba and PostgreSQL on 127.0.0.1:5432 (as the tests do). Not a jest test.
 import { execFile, spawn } from 'node:child_process';
@@ -348,6 +350,8 @@ async function main(): Promise<void> {
       const postgresBeforeWave = await postgresCpuByPid();
       const machineBeforeWave = await machineBusySeconds();
       const stopProfile = profileDir && round === 1 ? await profileThisProcess(join(profileDir, 'wave-driver.cpuprofile')) : undefined;
+      // CLOCK_MONOTONIC, the clock V8's profiles time their samples by, in every process alike.
+      const windowFromUs = process.hrtime.bigint() / 1000n;
       await Promise.all(ready.map(async (p) => {
         const password = canaryPassword();
         p.submittedAt = performance.timeOrigin + performance.now();
@@ -361,6 +365,9 @@ async function main(): Promise<void> {
       sampling = false;
       await Promise.all([watcher, sampler]);
       await stopProfile?.();
+      if (profileDir && round === 1) {
+        await writeFile(join(profileDir, 'wave-window.json'), JSON.stringify({ fromUs: Number(windowFromUs), toUs: Number(process.hrtime.bigint() / 1000n) }));
+      }
       const finishedCount = ready.filter((p) => p.doneAt !== undefined).length || 1;
       const sambaPerWaveReset = (await samba() - sambaBeforeWave) / finishedCount;
       const oursAfterWave = await ours();
