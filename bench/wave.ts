@@ -36,7 +36,7 @@ import { promisify } from 'node:util';
 import { Attribute, Change, Client } from 'ldapts';
 import { writeAgentConfigFile } from '../test/agent/agent-test-config';
 import { codeMailedTo } from '../test/journey/journey-harness';
-import { startServiceWorld } from '../test/support/service-world';
+import { startServiceWorld, type ServiceReplica } from '../test/support/service-world';
 import { cardOf, cardText, type CardJson, type TeamsClient } from '../test/support/teams-client';
 import { createUser, encodePassword, passwordVersionOf, stopTestDirectory, type TestAccount } from '../test/support/test-directory';
 import { entraTwinOf } from '../test/support/people';
@@ -250,10 +250,12 @@ async function main(): Promise<void> {
   const world = await startServiceWorld('postgres', {
     env: { LOG_LEVEL: 'info', GRAPH_TIMEOUT_MS: '10000', ...(profileDir ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profileDir}` } : {}) },
   });
-  const replicas = [await world.startReplica(), await world.startReplica()];
-  const configFile = await writeAgentConfigFile(world.dir, world.dir.service);
+  const replicas: ServiceReplica[] = [];
   const agents: RunningAgent[] = [];
   try {
+    // Inside the try: a replica that fails to start must not leave the DC and the other replica running.
+    for (let i = 0; i < 2; i++) replicas.push(await world.startReplica());
+    const configFile = await writeAgentConfigFile(world.dir, world.dir.service);
     for (const [i, replica] of replicas.entries()) {
       const stateDir = await world.enrollAgent(replica, `wave-agent-${i + 1}`, configFile);
       agents.push(await runCompiledAgent(cli, configFile, stateDir, concurrency, profileDir));
@@ -452,7 +454,9 @@ async function main(): Promise<void> {
       line(`  submission to updated card          p50 ${(percentile(latencies, 50) / 1000).toFixed(2)} s   p99 ${(percentile(latencies, 99) / 1000).toFixed(2)} s`);
       line(`  agent resident memory               idle ${idle.map((m) => `${m.toFixed(0)} MB`).join(', ')}   under the wave (peak) ${peak.map((m) => `${m.toFixed(0)} MB`).join(', ')}   (target idle < 80 MB)`);
       const summary = `round ${round}: ${wavePerSecond.toFixed(1)} resets/s against raw ${rawMean.toFixed(1)}: ratio ${(wavePerSecond / rawMean).toFixed(2)}x (mid-wave ${(steadyPerSecond / rawMean).toFixed(2)}x; against raw at the lanes ${(wavePerSecond / rawAtLanes).toFixed(2)}x); `
-        + `${done.length} / ${ready.length} cards final, ${once} written exactly once; p50 ${(percentile(latencies, 50) / 1000).toFixed(2)} s`;
+        + `${done.length} / ${ready.length} cards final, ${once} written exactly once; p50 ${(percentile(latencies, 50) / 1000).toFixed(2)} s`
+        // Whoever did not finish, and why, whichever round it was.
+        + (problems.length ? `\n    problems: ${[...new Set(problems)].slice(0, 5).join(' | ')} (${problems.length})` : '');
       rawBefore = rawAfter;
       rawAtLanesBefore = rawAtLanesAfter;
       return { ratio: wavePerSecond / rawMean, ratioAtLanes: wavePerSecond / rawAtLanes, summary, details: out, complete: done.length === people && once === people };
