@@ -71,7 +71,7 @@ export class TeamsClient {
       body: JSON.stringify({ ...this.base(), type: 'message', text, textFormat: 'plain' }),
     });
     if (res.status >= 300) throw new Error(`bot answered ${res.status} to a message`);
-    const reply = await this.connector.waitFor((a) => this.connector.activities.indexOf(a) >= before && a.conversationId === this.conversationId && a.method === 'POST', opts.timeoutMs);
+    const reply = await this.connector.waitFor((a) => a.conversationId === this.conversationId && a.method === 'POST', opts.timeoutMs, before);
     return { card: cardOf(reply)!, activityId: reply.assignedId, text: typeof reply.body.text === 'string' ? reply.body.text : '' };
   }
 
