@@ -5,9 +5,9 @@ import type { InspectReport } from '../../agent/protocol';
 import type { PasswordProblem, PasswordRules } from '../../cards';
 import { applyEvent, driverOf, type RequestKind } from '../domain/reset-request';
 import { checkNewPassword, effectiveMinLength, type AdPasswordPolicy } from '../domain/password-policy';
-import { ResetDeskError } from '../errors';
+import { isResetDeskError, ResetDeskError } from '../errors';
 import type { ResetRequest as StoredRequest } from '../store';
-import { assertState, guardedRequest } from './click-guard';
+import { assertState, guardClick, guardedRequest, NeedsFreshRead } from './click-guard';
 import type { Actor, JourneyDeps } from './journey-deps';
 import { failForDirectory, queueJob } from './queue-job';
 import { commitTransition, toDomain } from './request-records';
@@ -45,11 +45,40 @@ export function passwordView(deps: JourneyDeps, row: StoredRequest, stepToken: s
   return row.kind === 'change' ? view('changePassword', data) : view('newPassword', data);
 }
 
+/** Shows the new-password card, and keeps the request as shown so the answer can be decided without reading it again. */
+export function passwordStep(deps: JourneyDeps, row: StoredRequest, stepToken: string, report: InspectReport | undefined, problems: PasswordProblem[]): View {
+  deps.snapshots.keep(row, []);
+  return passwordView(deps, row, stepToken, report, problems);
+}
+
+/**
+ * A new password. Decided on this replica's snapshot when the card was shown
+ * from here (a round trip fewer at the busiest moment of a reset wave), else
+ * on a fresh read. Safe as for code answers (request-snapshots.ts): every
+ * write that decides the answer is guarded by the request's version, so a
+ * stale snapshot makes it refuse and changing nothing, and the answer is then
+ * decided again on what the database holds. Before that write nothing is
+ * written but an account check an agent may be asked for, and a counted use
+ * that is given back.
+ */
 export async function submitPassword(
   deps: JourneyDeps, actor: Actor, verb: 'password.submit' | 'password.submitChange', requestId: string, stepToken: string,
   newPassword: string, confirmPassword: string, currentPassword?: string,
 ): Promise<View> {
-  const row = await guardedRequest(deps, actor, verb, requestId, stepToken);
+  const snapshot = deps.snapshots.take(requestId);
+  if (snapshot) {
+    try {
+      const { request } = await guardClick(deps, actor, verb, snapshot, stepToken, { fromSnapshot: true });
+      return await decidePassword(deps, request, newPassword, confirmPassword, currentPassword);
+    } catch (err) {
+      // The snapshot may be behind the database (another replica, a sweep): decide again on a fresh read.
+      if (!(err instanceof NeedsFreshRead) && !isResetDeskError(err, 'STORE_VERSION_CONFLICT') && !isResetDeskError(err, 'STEP_OVER')) throw err;
+    }
+  }
+  return decidePassword(deps, await guardedRequest(deps, actor, verb, requestId, stepToken), newPassword, confirmPassword, currentPassword);
+}
+
+async function decidePassword(deps: JourneyDeps, row: StoredRequest, newPassword: string, confirmPassword: string, currentPassword?: string): Promise<View> {
   if (row.kind !== 'reset' && row.kind !== 'change') throw new ResetDeskError('STEP_OVER', 'This step is over.');
   assertState(row, 'verified', 'approved');
   if (row.kind === 'change' && !currentPassword) throw new ResetDeskError('STEP_OVER', 'This step is over.');
@@ -68,7 +97,7 @@ export async function submitPassword(
     const rejected = await commitTransition(deps.store, row, applyEvent(request, { type: 'passwordRejected', violationCodes: violations.map((v) => v.code) }, deps.now()), {
       step: row.kind === 'change' ? 'change_password' : 'new_password',
     });
-    return passwordView(deps, rejected.row, rejected.stepToken!, report, violations.map((v) => v.code as PasswordProblem));
+    return passwordStep(deps, rejected.row, rejected.stepToken!, report, violations.map((v) => v.code as PasswordProblem));
   }
   if (row.kind === 'change') {
     // Each change is a guess at the live AD password: counted before it goes out, given back unless AD says it was wrong.

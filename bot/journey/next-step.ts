@@ -8,7 +8,7 @@ import type { ResetRequest as DomainRequest } from '../domain/reset-request';
 import { ResetDeskError } from '../errors';
 import type { ResetRequest as StoredRequest } from '../store';
 import type { JourneyDeps } from './journey-deps';
-import { passwordView } from './new-password';
+import { passwordStep } from './new-password';
 import { queueJob } from './queue-job';
 import { setTemporaryPassword } from './temporary-password-delivery';
 import { toDomain } from './request-records';
@@ -44,7 +44,7 @@ export async function nextStepView(deps: JourneyDeps, row: StoredRequest, stepTo
     case 'reset':
     case 'change':
       if (!stepToken) throw new ResetDeskError('STEP_OVER', 'This step is over.');
-      return passwordView(deps, row, stepToken, report ?? (await inspectOrNull(deps, { sid: row.subject!.onPremisesSid }, { reuseRecent: true })) ?? undefined, []);
+      return passwordStep(deps, row, stepToken, report ?? (await inspectOrNull(deps, { sid: row.subject!.onPremisesSid }, { reuseRecent: true })) ?? undefined, []);
     case 'unlock':
       return queueJob(deps, row, 'unlock', {});
     case 'status':

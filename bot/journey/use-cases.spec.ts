@@ -13,6 +13,8 @@ import { chooseMethod, submitCode } from './verify';
 import { APPROVER_GROUP, createInMemoryWorld, HELPDESK_GROUP, lastCode, type InMemoryWorld } from './testing/in-memory-world';
 import { render, type Answer, type View } from './views';
 import { randomUUID } from 'node:crypto';
+import { countCalls } from '../../test/support/count-calls';
+import { RequestSnapshots } from './request-snapshots';
 
 // One world for the file (a store takes a while to open); each test has people of its own.
 let world: InMemoryWorld;
@@ -111,6 +113,45 @@ describe('self-service, specified without a DC', () => {
       expect(asked).toHaveLength(2);
       expect(world.jobs.at(-1)).toMatchObject({ kind: 'reset', requestId, options: { enforceHistory: true } });
     });
+  });
+
+  /** A code step passed on this replica: the new-password card it showed. */
+  async function atPasswordStep() {
+    const { alice, requestId, code, sent } = await atCodeStep(world);
+    const card = await submitCode(world.deps, world.actor(alice), requestId, tokenOn(code, 'verify.submitCode'), sent);
+    expect(card).toMatchObject({ view: 'newPassword' });
+    return { alice, requestId, card };
+  }
+
+  test('the new password is decided on the request as this replica showed it: the request is not read again', async () => {
+    const { alice, requestId, card } = await atPasswordStep();
+    const reads = countCalls(world.store, 'getRequest');
+    const working = await submitPassword(world.deps, world.actor(alice), 'password.submit', requestId, tokenOn(card, 'password.submit'), 'Very-New-Passw0rd!', 'Very-New-Passw0rd!');
+    expect(working).toMatchObject({ view: 'working' });
+    expect(reads.calls).toBe(0);
+    expect(world.jobs.at(-1)).toMatchObject({ kind: 'reset', requestId });
+    expect(await world.store.getRequest(requestId)).toMatchObject({ state: 'queued' });
+  });
+
+  test('a password for a request closed since its card was shown is refused on a fresh read, and nothing is queued', async () => {
+    const { alice, requestId, card } = await atPasswordStep();
+    await cancelRequest(world.deps, world.actor(alice), requestId, tokenOn(card, 'request.cancel'));
+    await expect(submitPassword(world.deps, world.actor(alice), 'password.submit', requestId, tokenOn(card, 'password.submit'), 'Very-New-Passw0rd!', 'Very-New-Passw0rd!'))
+      .rejects.toMatchObject({ code: 'STEP_OVER' });
+    // Decided on the stale snapshot, a job was sealed; the guarded write refused it, so none was queued.
+    expect(await world.store.listJobsForRequest(requestId)).toEqual([]);
+    expect(await world.store.getRequest(requestId)).toMatchObject({ state: 'closed' });
+  });
+
+  test('a newer card shown by another replica is honoured: the stale snapshot gives way to a fresh read', async () => {
+    const { alice, requestId, card } = await atPasswordStep();
+    // Another replica (snapshots of its own) refuses a weak password and shows the card again, with a new token.
+    const other = { ...world.deps, snapshots: new RequestSnapshots() };
+    const again = await submitPassword(other, world.actor(alice), 'password.submit', requestId, tokenOn(card, 'password.submit'), 'short', 'short');
+    expect(again).toMatchObject({ view: 'newPassword' });
+    const working = await submitPassword(world.deps, world.actor(alice), 'password.submit', requestId, tokenOn(again, 'password.submit'), 'Very-New-Passw0rd!', 'Very-New-Passw0rd!');
+    expect(working).toMatchObject({ view: 'working' });
+    expect(world.jobs.at(-1)).toMatchObject({ kind: 'reset', requestId });
   });
 
   test('a password that comes when no agent is alive is refused at once, though the check it would reuse is fresh: nothing is queued', async () => {
