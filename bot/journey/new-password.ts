@@ -56,7 +56,7 @@ export function passwordStep(deps: JourneyDeps, row: StoredRequest, stepToken: s
  * from here (a round trip fewer at the busiest moment of a reset wave), else
  * on a fresh read. Safe as for code answers (request-snapshots.ts): every
  * write that decides the answer is guarded by the request's version, so a
- * stale snapshot makes it refuse and changing nothing, and the answer is then
+ * stale snapshot makes it refuse, changing nothing, and the answer is then
  * decided again on what the database holds. Before that write nothing is
  * written but an account check an agent may be asked for, and a counted use
  * that is given back.

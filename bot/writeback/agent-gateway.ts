@@ -382,7 +382,15 @@ export function createAgentGateway(o: AgentGatewayOptions): AgentGateway {
         await touch(agentId);
         const answer: ResultAnswer = { jobId: done.id, state: done.state };
         // The lane asks for its next job in this call instead of a lease call of its own (a round trip and a token fewer per job).
-        if (req.query?.next === '1') answer.next = confirmed && !closed ? await leaseNow(agentId, req, res) : null;
+        // The result is recorded whatever happens next: a failed lease only sends the lane to its lease call.
+        if (req.query?.next === '1') {
+          answer.next = confirmed && !closed
+            ? await leaseNow(agentId, req, res).catch((err: unknown) => {
+              logger.warn({ agentId, err: { name: (err as Error)?.name, code: codeOf(err) } }, 'could not lease the next job with the result; the agent will ask for it');
+              return null;
+            })
+            : null;
+        }
         return { status: 200, body: answer };
       }));
 

@@ -2,7 +2,7 @@
 // server with the agent gateway on an ephemeral port), agent processes
 // spawned from the real CLI, and helpers to wait for finished jobs.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -19,6 +19,9 @@ import { createWritebackChannel, issueEnrollmentCode, type JobFinishedEvent, typ
 import { adminClient, createUser, sidToString, testDirectory, type TestAccount, type TestDirectory } from '../support/test-directory';
 import { writeAgentConfigFile } from '../agent/agent-test-config';
 import { loadEnrollment } from '../../agent/daemon/agent-state';
+import { createTestStore, type TestStore } from '../../bot/store/testing';
+import { countCalls, type CallCount } from '../support/count-calls';
+import { capturedLogger } from '../support/failures';
 import { createLeaseToken, generateAgentKeys } from '../../agent/protocol';
 
 const REPO = resolve(__dirname, '../..');
@@ -306,4 +309,41 @@ export async function confirmedAgentInStore(store: Store, name: string): Promise
     return { status: res.status, json: res.status === 204 ? null : await res.json() };
   };
   return { agentId: agent.id, keys, call, token };
+}
+
+export interface GatewayWithAgent {
+  ts: TestStore;
+  replica: Replica;
+  agent: Awaited<ReturnType<typeof confirmedAgentInStore>>;
+  /** The store's leaseJob calls so far. */
+  leaseQueries: CallCount;
+  /** Queues an unlock job with nothing signed in it (the gateway does not read it); its id. */
+  enqueue(): Promise<string>;
+}
+
+/**
+ * A replica's gateway on a PGlite store with one agent confirmed in the
+ * store, for tests that play the agent's calls themselves; opened before the
+ * file's tests and closed after them, the fields filled in by then.
+ */
+export function useGatewayWithAgent(agentName: string): GatewayWithAgent {
+  const log = capturedLogger();
+  const world = {
+    async enqueue() {
+      const id = randomUUID();
+      await world.ts.store.enqueueJob({ id, kind: 'unlock', signedJob: 'not.read.here', expiresAt: new Date(Date.now() + 600_000) });
+      return id;
+    },
+  } as GatewayWithAgent;
+  beforeAll(async () => {
+    world.ts = await createTestStore('pglite');
+    world.leaseQueries = countCalls(world.ts.store, 'leaseJob');
+    world.replica = await startReplica({ store: world.ts.store, signingKey: await newSigningKey(), logger: log.logger });
+    world.agent = await confirmedAgentInStore(world.ts.store, agentName);
+  });
+  afterAll(async () => {
+    await world.replica?.close();
+    await world.ts?.cleanup();
+  });
+  return world;
 }
