@@ -14,38 +14,60 @@ import type { ResetRequest as StoredRequest } from '../store';
 
 /** A writeback job ended: move the request and update the person's card in place. */
 export async function finishJob(deps: JourneyDeps, event: JobFinished): Promise<void> {
-  const store = deps.store;
   if (!event.job.requestId) return;
-  let row = await store.getRequest(event.job.requestId);
-  if (!row) return;
+  // The request as the delivery claim read it, when it did: no read of our own.
+  // Every write below is guarded by its version, so a request that moved since
+  // changes nothing, and the result is decided again on a fresh read.
+  const claimed = event.request?.id === event.job.requestId ? event.request : undefined;
+  if (claimed) {
+    try {
+      await finishOn(deps, claimed, event);
+      return;
+    } catch (err) {
+      if (!isResetDeskError(err) || err.code !== 'STORE_VERSION_CONFLICT') throw err;
+    }
+  }
+  const row = await deps.store.getRequest(event.job.requestId);
+  if (row) await finishOn(deps, row, event);
+}
+
+/** Nothing is changed before the first write (which may refuse a stale `row`), so this may be run again on a fresh read. */
+async function finishOn(deps: JourneyDeps, row: StoredRequest, event: JobFinished): Promise<void> {
+  const store = deps.store;
   if (isTerminal(row.state)) {
     await retellFinished(deps, row, event);
     return;
   }
   const now = deps.now();
   // A change counted as a guess at the current password; only AD saying it was wrong keeps it counted.
-  if (row.kind === 'change' && event.code !== 'AGENT_WRONG_CURRENT_PASSWORD') await giveUseBack(deps, 'change_failure', usageSubjectsOf(toDomain(row)));
+  const giveBack = (): Promise<void> => row.kind === 'change' && event.code !== 'AGENT_WRONG_CURRENT_PASSWORD'
+    ? giveUseBack(deps, 'change_failure', usageSubjectsOf(toDomain(row)))
+    : Promise.resolve();
   // A job that did not set the password leaves nothing to deliver: its sealed copy goes with it.
   const wipe = row.sealedDelivery ? { patch: { sealedDelivery: null } } : {};
   if (event.outcome === 'expired') {
     if (row.state !== 'queued') return;
     await commitTransition(store, row, applyEvent(toDomain(row), { type: 'jobExpired' }, now), wipe);
+    await giveBack();
     await updateRequesterCard(deps, row, null, view('requestExpired', { startAgain: startAgain() }));
     return;
   }
   const agentId = event.job.leaseOwner ?? 'agent';
-  if (row.state === 'queued') {
-    row = (await commitTransition(store, row, applyEvent(toDomain(row), { type: 'leased', agentId }, now), { keepToken: true })).row;
-  }
-  if (row.state !== 'applying') return;
-  const request = toDomain(row);
+  // A request still queued went through applying when the agent took the job:
+  // both steps are written at once, each with its audit entry, in their order.
+  const leased = row.state === 'queued' ? applyEvent(toDomain(row), { type: 'leased', agentId }, now) : null;
+  if (!leased && row.state !== 'applying') return;
+  const request = leased ? leased.request : toDomain(row);
+  const earlier = leased ? [leased] : [];
   if (event.outcome === 'failed') {
-    await commitTransition(store, row, applyEvent(request, { type: 'failed', code: event.code, message: event.message, agentId }, now), wipe);
+    await commitTransition(store, row, applyEvent(request, { type: 'failed', code: event.code, message: event.message, agentId }, now), { ...wipe, earlier });
+    await giveBack();
     deps.metrics.requestTransitions.inc({ kind: row.kind, state: 'failed' });
     await updateRequesterCard(deps, row, null, view('failure', { reason: event.message, nextStep: nextStepFor(event.code), startAgain: startAgain() }));
     return;
   }
-  const done = await commitTransition(store, row, applyEvent(request, { type: 'succeeded', agentId }, now));
+  const done = await commitTransition(store, row, applyEvent(request, { type: 'succeeded', agentId }, now), { earlier });
+  await giveBack();
   deps.metrics.requestTransitions.inc({ kind: row.kind, state: 'succeeded' });
   if (request.requestedBy) {
     await finishForHelpdesk(deps, done.row);

@@ -10,7 +10,7 @@ import type { VerificationMethodName } from '../domain/verification/method-name'
 import type { VerificationPolicy } from '../domain/verification/verification-policy';
 import type { Logger } from '../log';
 import type { BotMetrics } from '../metrics';
-import type { Store, WritebackJob } from '../store';
+import type { ResetRequest as StoredRequest, Store, WritebackJob } from '../store';
 import type { CardMessenger, PeopleDirectory, WritebackPort } from './ports';
 import type { RecentInspections } from './recent-inspections';
 import type { RequestSnapshots } from './request-snapshots';
@@ -77,4 +77,6 @@ export interface JobFinished {
   code: string;
   message: string;
   inspect?: InspectReport;
+  /** The request as the delivery read it with its claim, if it did; version-guarded writes refuse a stale one. */
+  request?: StoredRequest | null;
 }

@@ -73,13 +73,15 @@ function changedFields(row: StoredRequest, next: TrackedFields): Partial<Tracked
  * once: a new step token is issued for the card of `step`, and only that
  * card's verbs will be accepted with it; without a step (nothing to click
  * until an agent or approver answers) or once the request is finished, no
- * token is left at all.
+ * token is left at all. `earlier` are transitions that led from `row` to the
+ * one computed `transition` starts from: written in the same store call, so
+ * their audit entries come first, in order.
  */
 export async function commitTransition(
   store: Store,
   row: StoredRequest,
   transition: Transition,
-  extra: { step?: CardStep | null; patch?: RequestPatch; options?: TransitionOptions; keepToken?: boolean } = {},
+  extra: { step?: CardStep | null; patch?: RequestPatch; options?: TransitionOptions; keepToken?: boolean; earlier?: readonly Transition[] } = {},
 ): Promise<Committed> {
   const next = transition.request;
   const finished = ['succeeded', 'failed', 'denied', 'expired', 'closed'].includes(next.state);
@@ -99,6 +101,7 @@ export async function commitTransition(
     ...(extra.keepToken ? {} : { stepToken, step }),
     ...extra.patch,
   };
-  const saved = await store.transitionFrom(row, patch, toAuditInput(transition.audit), extra.options);
+  const audit = [...(extra.earlier ?? []), transition].map((t) => toAuditInput(t.audit));
+  const saved = await store.transitionFrom(row, patch, audit.length === 1 ? audit[0]! : audit, extra.options);
   return { row: saved, stepToken };
 }

@@ -154,6 +154,47 @@ describe('self-service, specified without a DC', () => {
     expect(world.jobs.at(-1)).toMatchObject({ kind: 'reset', requestId });
   });
 
+  /** A reset queued and its job reported done by an agent: the claim the delivery makes, with the request as it read it. */
+  async function resultClaimed() {
+    await world.store.expireJobs(new Date(world.clock.now().getTime() + 3_600_000));
+    const { alice, requestId, card } = await atPasswordStep();
+    await submitPassword(world.deps, world.actor(alice), 'password.submit', requestId, tokenOn(card, 'password.submit'), 'Very-New-Passw0rd!', 'Very-New-Passw0rd!');
+    const [job] = await world.store.listJobsForRequest(requestId);
+    expect(await world.store.leaseJob('agent-1', 60_000)).toMatchObject({ id: job!.id });
+    await world.store.completeJob(job!.id, 'agent-1', { outcome: 'succeeded', result: { code: 'OK', message: 'Password set.' } });
+    const claim = (await world.store.claimJobDelivery(job!.id, 60_000))!;
+    expect(claim.request).toMatchObject({ id: requestId, state: 'queued' });
+    return { requestId, claim, event: { job: claim.job, outcome: 'succeeded' as const, code: 'OK', message: 'Password set.', request: claim.request } };
+  }
+
+  const stepsOf = async (requestId: string) => (await world.store.listAudit({ requestId })).map((e) => e.action).filter((a) => a.startsWith('job.') || a.startsWith('request.'));
+
+  test('a result is acted on as the delivery claim read the request: no read of its own, and applying and the end written at once, each audited in order', async () => {
+    const { requestId, event } = await resultClaimed();
+    const reads = countCalls(world.store, 'getRequest');
+    const writes = countCalls(world.store, 'transitionFrom');
+    await finishJob(world.deps, event);
+    expect([reads.calls, writes.calls]).toEqual([0, 1]);
+    expect(await world.store.getRequest(requestId)).toMatchObject({ state: 'succeeded', stepTokenHash: null });
+    expect((await stepsOf(requestId)).slice(-2)).toEqual(['job.leased', 'request.succeeded']);
+    expect(await world.store.verifyAuditChain()).toMatchObject({ ok: true });
+    expect(JSON.stringify(world.updated.at(-1)!.card)).toMatch(/password was changed/i);
+  });
+
+  test('a request that moved since the claim read it: the stale write changes nothing, and the result is acted on once, on a fresh read', async () => {
+    const { requestId, event } = await resultClaimed();
+    // Another step moved the request after the claim read it (its version grew).
+    await world.store.transitionFrom(event.request!, {}, { actor: { kind: 'system' }, action: 'test.touched' });
+    const reads = countCalls(world.store, 'getRequest');
+    await finishJob(world.deps, event);
+    expect(reads.calls).toBe(1);
+    expect(await world.store.getRequest(requestId)).toMatchObject({ state: 'succeeded' });
+    const steps = await stepsOf(requestId);
+    expect(steps.filter((a) => a === 'job.leased')).toHaveLength(1);
+    expect(steps.filter((a) => a === 'request.succeeded')).toHaveLength(1);
+    expect(JSON.stringify(world.updated.at(-1)!.card)).toMatch(/password was changed/i);
+  });
+
   test('a password that comes when no agent is alive is refused at once, though the check it would reuse is fresh: nothing is queued', async () => {
     const { alice, requestId, code, sent } = await atCodeStep(world);
     const card = await submitCode(world.deps, world.actor(alice), requestId, tokenOn(code, 'verify.submitCode'), sent);

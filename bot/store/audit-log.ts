@@ -42,18 +42,23 @@ export function auditAppend(entry: AuditEntryInput, at: Date, firstParam: number
 }
 
 /**
- * One CTE, `audit_queued`, that writes an entry to the audit inbox when
+ * One CTE, `audit_queued`, that writes entries to the audit inbox when
  * `guard` holds, with parameters numbered from `firstParam`. The sealer
- * chains it into audit_log right after the statement commits.
+ * chains them into audit_log right after the statement commits, in the order
+ * given (the inbox ids follow the order of the VALUES list).
  */
-export function auditQueue(entry: AuditEntryInput, at: Date, firstParam: number, guard: string): { cte: string; params: unknown[] } {
-  const p = (i: number) => `$${firstParam + i}`;
+export function auditQueue(entries: AuditEntryInput | readonly AuditEntryInput[], at: Date, firstParam: number, guard: string): { cte: string; params: unknown[] } {
+  const list = Array.isArray(entries) ? entries : [entries as AuditEntryInput];
+  const rows = list.map((_, n) => {
+    const p = (i: number) => `$${firstParam + n * 5 + i}`;
+    return `(${p(0)}::timestamptz, ${p(1)}::jsonb, ${p(2)}, ${p(3)}::uuid, ${p(4)}::jsonb)`;
+  });
   return {
     cte: `audit_queued AS (
       INSERT INTO audit_inbox (at, actor, action, request_id, details)
-      SELECT ${p(0)}::timestamptz, ${p(1)}::jsonb, ${p(2)}, ${p(3)}::uuid, ${p(4)}::jsonb WHERE ${guard}
+      SELECT v.at, v.actor, v.action, v.request_id, v.details FROM (VALUES ${rows.join(', ')}) AS v(at, actor, action, request_id, details) WHERE ${guard}
       RETURNING id)`,
-    params: auditColumns(entry, at).params,
+    params: list.flatMap((entry) => auditColumns(entry, at).params),
   };
 }
 

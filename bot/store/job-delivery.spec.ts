@@ -77,11 +77,26 @@ describe.each(testEngines())('finished jobs on %s', (engine: StoreEngineKind) =>
 
     clock.advance(61_000);
     expect(await store.listUndeliveredJobs(60_000)).toEqual([job.id]);
-    expect(await store.claimJobDelivery(job.id, 60_000)).toMatchObject({ id: job.id, result: { code: 'AGENT_OUT_OF_SCOPE' } });
+    expect(await store.claimJobDelivery(job.id, 60_000)).toMatchObject({ job: { id: job.id, result: { code: 'AGENT_OUT_OF_SCOPE' } }, request: null });
     await store.markJobDelivered(job.id);
     clock.advance(61_000);
     expect(await store.claimJobDelivery(job.id, 60_000)).toBeNull();
     expect(await store.listUndeliveredJobs(60_000)).toEqual([]);
+  });
+
+  it("a claim brings the job's request as it is now, read in the same statement", async () => {
+    const created = await store.createRequest(
+      { tenantId: 'tenant-1', ownerAadId: 'aad-claim', kind: 'reset', methodsRequired: 1, subject: { onPremisesSid: 'S-1-5-21-1-2-3-1105', samAccountName: 'claim.me', upn: 'claim.me@example.test', displayName: 'Claim Me', domain: 'EXAMPLE' }, expiresAt: new Date(clock.now().getTime() + 600_000) },
+      { actor: { kind: 'user', id: 'aad-claim' }, action: 'request.created' },
+    );
+    const moved = await store.transitionFrom(created, { state: 'queued', conversationId: 'a:claim', cardActivityId: 'card-claim' }, { actor: { kind: 'system' }, action: 'request.queued' });
+    const job = await store.enqueueJob({ requestId: created.id, kind: 'reset', signedJob: `eyJ.${randomBytes(8).toString('base64url')}.sig`, expiresAt: new Date(clock.now().getTime() + 600_000) });
+    await store.leaseJob(agentId, 60_000);
+    await store.completeJob(job.id, agentId, { outcome: 'succeeded', result: { code: 'OK', message: 'Done.' } });
+    const claim = await store.claimJobDelivery(job.id, 60_000);
+    expect(claim?.job).toMatchObject({ id: job.id, requestId: created.id, state: 'succeeded' });
+    expect(claim?.request).toEqual(await store.getRequest(created.id));
+    expect(claim?.request).toMatchObject({ state: 'queued', version: moved.version, cardActivityId: 'card-claim' });
   });
 
   it('a job still queued or leased cannot be claimed for delivery', async () => {

@@ -3,8 +3,8 @@ import { ResetDeskError } from '../errors';
 import { appendAuditInTx, auditQueueFor, validateAudit } from './audit-log';
 import { JOB_FINISHED_CHANNEL, JOB_QUEUED_CHANNEL, type StoreContext } from './context';
 import type { Queryable } from './engine';
-import { iso, jsonParam, toJob } from './rows';
-import type { AuditEntryInput, JobCompletion, NewJob, WriteStartInput, WritebackJob } from './types';
+import { iso, jsonParam, toJob, toRequest } from './rows';
+import type { AuditEntryInput, DeliveryClaim, JobCompletion, NewJob, WriteStartInput, WritebackJob } from './types';
 import { deliveryClaimSchema, jobCompletionSchema, leaseSchema, newJobSchema, isUuid, parseInput, writeStartSchema } from './validation';
 
 // The writeback queue. Rules live in SQL so that several bot replicas sharing
@@ -277,16 +277,24 @@ export async function listUndeliveredJobs(ctx: StoreContext, claimMs: number, li
   return rows.map((r) => String(r.id));
 }
 
-export async function claimJobDelivery(ctx: StoreContext, jobId: string, claimMs: number): Promise<WritebackJob | null> {
+export async function claimJobDelivery(ctx: StoreContext, jobId: string, claimMs: number): Promise<DeliveryClaim | null> {
   const c = parseInput(deliveryClaimSchema, { claimMs, limit: 1 }, 'delivery claim');
   if (!isUuid(jobId)) return null;
   const now = ctx.now();
+  // The request comes with the claim: whoever delivers acts on it next, and a
+  // read of its own would be another round trip per result. As JSON, so its
+  // columns cannot collide with the job's.
   const rows = await ctx.db.query(
-    `UPDATE writeback_jobs SET delivery_claimed_at = $3::timestamptz
-      WHERE id = $2 AND ${FINISHED} AND ${CLAIMABLE} RETURNING *`,
+    `WITH claimed AS (
+       UPDATE writeback_jobs SET delivery_claimed_at = $3::timestamptz
+        WHERE id = $2 AND ${FINISHED} AND ${CLAIMABLE} RETURNING *)
+     SELECT claimed.*, to_jsonb(r) AS request_row FROM claimed LEFT JOIN reset_requests r ON r.id = claimed.request_id`,
     [iso(new Date(now.getTime() - c.claimMs)), jobId, iso(now)],
   );
-  return rows[0] ? toJob(rows[0]) : null;
+  const row = rows[0];
+  if (!row) return null;
+  const { request_row: request, ...job } = row;
+  return { job: toJob(job), request: request ? toRequest(request as Record<string, unknown>) : null };
 }
 
 export async function markJobDelivered(ctx: StoreContext, jobId: string): Promise<void> {

@@ -129,7 +129,7 @@ export async function transitionFrom(
   ctx: StoreContext,
   current: ResetRequest,
   patch: RequestPatch,
-  audit: AuditEntryInput,
+  audit: AuditEntryInput | readonly AuditEntryInput[],
   opts: TransitionOptions = {},
 ): Promise<ResetRequest> {
   return applyTransition(ctx, current.id, current.version, current, patch, audit, opts);
@@ -141,11 +141,13 @@ async function applyTransition(
   expectedVersion: number,
   current: ResetRequest | null,
   patch: RequestPatch,
-  audit: AuditEntryInput,
+  audit: AuditEntryInput | readonly AuditEntryInput[],
   opts: TransitionOptions,
 ): Promise<ResetRequest> {
   const p = parseInput(requestPatchSchema, patch, 'request change');
-  const entry = validateAudit(audit);
+  // Several entries when one write records several steps (a job leased and finished, delivered together), in their order.
+  const entries = (Array.isArray(audit) ? audit : [audit as AuditEntryInput]).map(validateAudit);
+  if (entries.length === 0) throw new ResetDeskError('STORE_INVALID_INPUT', 'Invalid request change: it needs an audit entry');
   if (!Number.isInteger(expectedVersion)) throw new ResetDeskError('STORE_INVALID_INPUT', 'Invalid request change: expectedVersion must be an integer');
   const job = opts.enqueueJob ? validateNewJob(opts.enqueueJob) : null;
   const approval = opts.recordApproval ? parseInput(newApprovalSchema, opts.recordApproval, 'approval') : null;
@@ -182,7 +184,9 @@ async function applyTransition(
     UPDATE reset_requests SET ${sets.join(', ')}
      WHERE id = $1 AND version = $2${challenge ? ' AND EXISTS (SELECT 1 FROM saved_challenge)' : ''}
      RETURNING ${current ? 'version' : '*'})`;
-  const auditInput = { ...entry, requestId: entry.requestId ?? id };
+  const auditInputs = entries.map((entry) => ({ ...entry, requestId: entry.requestId ?? id }));
+  // Without a sealer (PGlite) an entry is chained in the statement itself, and one statement moves the chain's head once.
+  const oneStatement = ctx.sealer !== undefined || auditInputs.length === 1;
   const result = (rows: Record<string, unknown>[]) =>
     current ? { ...current, ...changed, version: expectedVersion + 1, updatedAt: now } : toRequest(rows[0]!);
   const refused = async (db: Queryable): Promise<never> => {
@@ -196,7 +200,7 @@ async function applyTransition(
     throw await challengeUpdateRefused(db, opts.saveChallenge!.id);
   };
 
-  if (!approval && !job) {
+  if (!approval && !job && oneStatement) {
     // The common step (a code answer, a new state): the challenge, the request
     // and the audit entry in one statement, which is one round trip and atomic
     // on its own; the entry is written only if the request moved. With a
@@ -205,17 +209,17 @@ async function applyTransition(
     // one (PGlite, a single connection) it is appended directly.
     const guard = 'EXISTS (SELECT 1 FROM moved)';
     if (!ctx.sealer) {
-      const append = auditAppend(auditInput, now, params.length + 1, guard);
+      const append = auditAppend(auditInputs[0]!, now, params.length + 1, guard);
       const rows = await ctx.db.query(`WITH ${move}, ${append.ctes} SELECT moved.* FROM moved, audit_logged`, [...params, ...append.params]);
       return rows[0] ? result(rows) : refused(ctx.db);
     }
-    const queued = auditQueue(auditInput, now, params.length + 1, guard);
+    const queued = auditQueue(auditInputs, now, params.length + 1, guard);
     const rows = await ctx.db.query(`WITH ${move}, ${queued.cte} SELECT moved.* FROM moved, audit_queued`, [...params, ...queued.params]);
     if (!rows[0]) return refused(ctx.db);
     ctx.sealer.sealSoon();
     return result(rows);
   }
-  if (job && !approval) {
+  if (job && !approval && oneStatement) {
     // Queueing a writeback job: the move, the job, its notice and the audit
     // entry in one statement. It stays inside BEGIN and COMMIT: a connection
     // lost before COMMIT then surely rolled everything back, so "nothing was
@@ -223,8 +227,8 @@ async function applyTransition(
     const guard = 'EXISTS (SELECT 1 FROM moved)';
     const queuedJob = jobQueueCte({ ...job, requestId: job.requestId ?? id }, now, params.length + 1, guard);
     const jobParams = [...params, ...queuedJob.params];
-    const audit = ctx.sealer ? auditQueue(auditInput, now, jobParams.length + 1, guard) : undefined;
-    const append = ctx.sealer ? undefined : auditAppend(auditInput, now, jobParams.length + 1, guard);
+    const audit = ctx.sealer ? auditQueue(auditInputs, now, jobParams.length + 1, guard) : undefined;
+    const append = ctx.sealer ? undefined : auditAppend(auditInputs[0]!, now, jobParams.length + 1, guard);
     const auditCtes = audit ? audit.cte : append!.ctes;
     const auditName = audit ? 'audit_queued' : 'audit_logged';
     const moved = await ctx.db.transaction(async (tx) => {
@@ -242,7 +246,7 @@ async function applyTransition(
     if (!rows[0]) return refused(tx);
     if (approval) await insertApprovalInTx(tx, { ...approval, requestId: id }, now);
     if (job) await insertJobInTx(tx, { ...job, requestId: job.requestId ?? id }, now);
-    await appendAuditInTx(tx, auditInput, now);
+    for (const entry of auditInputs) await appendAuditInTx(tx, entry, now);
     return result(rows);
   });
 }

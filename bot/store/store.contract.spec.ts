@@ -191,6 +191,17 @@ describe.each(ENGINES)('the store on %s', (engine: StoreEngineKind) => {
       expect((await store.listAudit({ requestId: r.id })).map((a) => a.action)).toEqual(['request.created', 'request.verifying', 'request.verified']);
     });
 
+    it('one transition may record several steps: all their entries, in order, or none of them', async () => {
+      const r = await created(store);
+      const steps = (n: number) => Array.from({ length: 4 }, (_, i) => ({ actor: userActor(), action: `step.${n}.${i}`, details: { i } }));
+      const moved = await store.transitionFrom(r, { state: 'verified' }, steps(1));
+      expect(moved).toEqual(await store.getRequest(r.id));
+      await expectCode(store.transitionFrom(r, { state: 'closed' }, steps(2)), 'STORE_VERSION_CONFLICT');
+      await expectCode(store.transitionFrom(moved, { state: 'closed' }, []), 'STORE_INVALID_INPUT');
+      expect((await store.listAudit({ requestId: r.id })).map((a) => a.action)).toEqual(['request.created', 'step.1.0', 'step.1.1', 'step.1.2', 'step.1.3']);
+      expect(await store.verifyAuditChain()).toMatchObject({ ok: true });
+    });
+
     it('a request and its challenges read together are what they are read apart', async () => {
       const r = await created(store, { stepToken: CANARY_STEP_TOKEN, step: 'choose_method', cardActivityId: 'act-1' });
       expect(await store.getRequestWithChallenges(r.id)).toEqual({ request: r, challenges: [] });

@@ -211,6 +211,12 @@ export interface NewApproval {
   decision: ApprovalDecision;
 }
 
+/** A finished job claimed for delivery, and the request it belongs to as the claim read it. */
+export interface DeliveryClaim {
+  job: WritebackJob;
+  request: ResetRequest | null;
+}
+
 export interface WritebackJob {
   id: string;
   requestId: string | null;
@@ -387,7 +393,7 @@ export interface Store {
    * version checked is `current.version`, and the result is `current` with the
    * patch applied instead of a row read back. Same errors, same guarantees.
    */
-  transitionFrom(current: ResetRequest, patch: RequestPatch, audit: AuditEntryInput, opts?: TransitionOptions): Promise<ResetRequest>;
+  transitionFrom(current: ResetRequest, patch: RequestPatch, audit: AuditEntryInput | readonly AuditEntryInput[], opts?: TransitionOptions): Promise<ResetRequest>;
   /** A request and its challenges (oldest first) in one read; null if there is no such request. */
   getRequestWithChallenges(id: string): Promise<{ request: ResetRequest; challenges: Challenge[] } | null>;
 
@@ -429,8 +435,12 @@ export interface Store {
   onJobFinished(listener: (jobId: string | null) => void): Promise<() => Promise<void>>;
   /** Ids of finished jobs nobody has delivered yet and nobody is delivering now (claims older than claimMs are stale). */
   listUndeliveredJobs(claimMs: number, limit?: number): Promise<string[]>;
-  /** Claims delivery of a finished job for claimMs; returns it, or null when it is delivered or claimed by another replica. */
-  claimJobDelivery(jobId: string, claimMs: number): Promise<WritebackJob | null>;
+  /**
+   * Claims delivery of a finished job for claimMs; returns it with its request
+   * as it is now (read in the same statement; null for a job of no request),
+   * or null when it is delivered or claimed by another replica.
+   */
+  claimJobDelivery(jobId: string, claimMs: number): Promise<DeliveryClaim | null>;
   markJobDelivered(jobId: string): Promise<void>;
 
   registerAgent(input: NewAgent, audit: AuditEntryInput): Promise<Agent>;

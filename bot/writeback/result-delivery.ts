@@ -1,7 +1,7 @@
 import { InspectReportSchema, preciseEpochMs, type InspectReport } from '../../agent/protocol';
 import type { Logger } from '../log';
 import type { BotMetrics } from '../metrics';
-import type { Store, WritebackJob } from '../store';
+import type { ResetRequest, Store, WritebackJob } from '../store';
 
 export interface JobFinishedEvent {
   job: WritebackJob;
@@ -9,6 +9,12 @@ export interface JobFinishedEvent {
   code: string;
   message: string;
   inspect?: InspectReport;
+  /**
+   * The job's request as the delivery claim read it: listeners act on it
+   * without a read of their own, and a write guarded by its version refuses
+   * if it moved since (then they read it again).
+   */
+  request?: ResetRequest | null;
 }
 
 export type JobFinishedListener = (event: JobFinishedEvent) => Promise<void>;
@@ -88,16 +94,18 @@ export class ResultDelivery {
     // A replica with nobody to tell must not claim a result and mark it delivered.
     if (this.listeners.size === 0) return;
     const log = this.o.logger.child({ jobId });
-    let job: WritebackJob | null;
+    let claim: Awaited<ReturnType<Store['claimJobDelivery']>>;
     try {
-      job = await this.o.store.claimJobDelivery(jobId, this.o.claimMs);
+      claim = await this.o.store.claimJobDelivery(jobId, this.o.claimMs);
     } catch (err) {
       log.warn({ err: { code: codeOf(err) } }, 'writeback: could not claim a result for delivery; will retry');
       return;
     }
-    if (!job) return;
-    const event = finishedEvent(job);
-    if (!event) return;
+    if (!claim) return;
+    const { job } = claim;
+    const finished = finishedEvent(job);
+    if (!finished) return;
+    const event: JobFinishedEvent = { ...finished, request: claim.request };
     for (const listener of this.listeners) {
       try {
         await listener(event);
