@@ -4,7 +4,8 @@ import { appendAuditInTx, auditQueueFor, validateAudit } from './audit-log';
 import { JOB_FINISHED_CHANNEL, JOB_QUEUED_CHANNEL, type StoreContext } from './context';
 import type { Queryable } from './engine';
 import { iso, jsonParam, toJob, toRequest } from './rows';
-import type { AuditEntryInput, DeliveryClaim, JobCompletion, NewJob, WriteStartInput, WritebackJob } from './types';
+import { agentTokenCheck, agentTokenRefusal, checkAgentToken } from './token-ids';
+import type { AgentTokenUse, AuditEntryInput, DeliveryClaim, JobCompletion, NewJob, WriteStartInput, WritebackJob } from './types';
 import { deliveryClaimSchema, jobCompletionSchema, leaseSchema, newJobSchema, isUuid, parseInput, writeStartSchema } from './validation';
 
 // The writeback queue. Rules live in SQL so that several bot replicas sharing
@@ -111,17 +112,20 @@ function jobNotFound(jobId: string): ResetDeskError {
  * lost response) returns the stored outcome.
  */
 export async function completeJob(
-  ctx: StoreContext, jobId: string, agentId: string, completion: JobCompletion, audit?: AuditEntryInput,
+  ctx: StoreContext, jobId: string, agentId: string, completion: JobCompletion, audit?: AuditEntryInput, token?: AgentTokenUse,
 ): Promise<WritebackJob> {
   const c = parseInput(jobCompletionSchema, completion, 'job result');
   const entry = audit ? validateAudit(audit) : null;
   if (!isUuid(jobId)) throw jobNotFound(jobId);
   const now = ctx.now();
   const params: unknown[] = [jobId, agentId, c.outcome, jsonParam(c.result), iso(now), jsonParam(c.inspectReport ?? null)];
+  const oneStatement = Boolean(ctx.sealer && entry && !entry.requestId);
+  const check = token && oneStatement ? agentTokenCheck(checkedAs(token, agentId), now, params.length + 1) : null;
+  if (check) params.push(...check.params);
   const finish = `UPDATE writeback_jobs
           SET state = $3, result = $4::jsonb, signed_job = NULL, finished_at = $5::timestamptz, lease_expires_at = NULL,
               inspect_report = $6::jsonb
-        WHERE id = $1 AND state IN ('leased','queued') AND lease_owner = $2
+        WHERE id = $1 AND state IN ('leased','queued') AND lease_owner = $2${check ? ` AND ${check.guard}` : ''}
         RETURNING *`;
   // A result reported again (its answer was lost) by the agent that holds it: the same answer.
   const repeated = async (db: Queryable): Promise<WritebackJob> => {
@@ -130,15 +134,24 @@ export async function completeJob(
     if ((current.state === 'succeeded' || current.state === 'failed') && current.leaseOwner === agentId) return current;
     throw leaseNotHeld(jobId);
   };
-  if (ctx.sealer && entry && !entry.requestId) {
-    // Every job's last step: one round trip, its audit entry chained just after
-    // (not on the chain's head row, on which every result would queue).
+  if (ctx.sealer && entry && oneStatement) {
+    // Every job's last step: one round trip, its token checked in it and its
+    // audit entry chained just after (not on the chain's head row, on which
+    // every result would queue).
     const queued = auditQueueFor(entry, now, params.length + 1, 'finished');
-    const row = (await ctx.db.query(`WITH finished AS (${finish}), ${queued.cte} SELECT finished.* FROM finished, audit_queued`, [...params, ...queued.params]))[0];
-    if (!row) return repeated(ctx.db);
+    const row = (await ctx.db.query(
+      `WITH ${check ? `${check.ctes}, ` : ''}finished AS (${finish}), ${queued.cte}
+       SELECT ${check ? `${check.columns}, ` : ''}finished.* FROM (SELECT 1) AS one LEFT JOIN finished ON true`,
+      [...params, ...queued.params],
+    ))[0]!;
+    const refused = check ? agentTokenRefusal(row, agentId) : null;
+    if (refused) throw refused;
+    if (row.id == null) return repeated(ctx.db);
     ctx.sealer.sealSoon();
     return toJob(row);
   }
+  // Remembered on its own, before: a change refused below must not free the token id for another use.
+  if (token) await checkAgentToken(ctx.db, checkedAs(token, agentId), now);
   return ctx.db.transaction(async (tx) => {
     const rows = await tx.query(finish, params);
     if (!rows[0]) return repeated(tx);
@@ -156,10 +169,12 @@ export async function completeJob(
  * and only if no other version was recorded before; the lease is renewed so
  * the write finishes inside it. One statement, audited in it.
  */
-export async function recordWriteStart(ctx: StoreContext, input: WriteStartInput): Promise<WritebackJob> {
+export async function recordWriteStart(ctx: StoreContext, input: WriteStartInput, token?: AgentTokenUse): Promise<WritebackJob> {
   const w = parseInput(writeStartSchema, input, 'write start');
   const now = ctx.now();
   const params: unknown[] = [w.jobId, w.agentId, w.attempt, w.passwordVersion, iso(now), iso(new Date(now.getTime() + w.renewLeaseMs))];
+  const check = token && ctx.sealer ? agentTokenCheck(checkedAs(token, w.agentId), now, params.length + 1) : null;
+  if (check) params.push(...check.params);
   const started = `started AS (
     UPDATE writeback_jobs
        SET write_from_version = COALESCE(write_from_version, $4),
@@ -167,16 +182,25 @@ export async function recordWriteStart(ctx: StoreContext, input: WriteStartInput
            write_started_by = $2,
            lease_expires_at = GREATEST(lease_expires_at, $6::timestamptz)
      WHERE id = $1 AND state = 'leased' AND lease_owner = $2 AND attempts = $3 AND lease_expires_at > $5::timestamptz
-       AND (write_from_version IS NULL OR write_from_version = $4)
+       AND (write_from_version IS NULL OR write_from_version = $4)${check ? ` AND ${check.guard}` : ''}
      RETURNING *)`;
   const entry = { actor: { kind: 'agent' as const, id: w.agentId }, action: 'writeback.write_started', details: { jobId: w.jobId, attempt: w.attempt, passwordVersion: w.passwordVersion } };
   let row: Record<string, unknown> | undefined;
   if (ctx.sealer) {
     // The hot path of every password write: one round trip, its audit entry chained just after.
     const queued = auditQueueFor(entry, now, params.length + 1, 'started');
-    row = (await ctx.db.query(`WITH ${started}, ${queued.cte} SELECT started.* FROM started, audit_queued`, [...params, ...queued.params]))[0];
+    const answer = (await ctx.db.query(
+      `WITH ${check ? `${check.ctes}, ` : ''}${started}, ${queued.cte}
+       SELECT ${check ? `${check.columns}, ` : ''}started.* FROM (SELECT 1) AS one LEFT JOIN started ON true`,
+      [...params, ...queued.params],
+    ))[0]!;
+    const refused = check ? agentTokenRefusal(answer, w.agentId) : null;
+    if (refused) throw refused;
+    row = answer.id == null ? undefined : answer;
     if (row) ctx.sealer.sealSoon();
   } else {
+    // Remembered on its own, before: a change refused below must not free the token id for another use.
+    if (token) await checkAgentToken(ctx.db, checkedAs(token, w.agentId), now);
     row = await ctx.db.transaction(async (tx) => {
       const updated = (await tx.query(`WITH ${started} SELECT * FROM started`, params))[0];
       if (updated) await appendAuditInTx(tx, { ...entry, requestId: strOrNullOf(updated.request_id) }, now);
@@ -193,6 +217,12 @@ export async function recordWriteStart(ctx: StoreContext, input: WriteStartInput
     });
   }
   throw leaseNotHeld(w.jobId);
+}
+
+/** A token checked for the agent that makes the change, and no other. */
+function checkedAs(token: AgentTokenUse, agentId: string): AgentTokenUse {
+  if (token.agentId !== agentId) throw new ResetDeskError('STORE_AGENT_UNKNOWN', 'The token is not for the agent making this change.', { agentId });
+  return token;
 }
 
 function strOrNullOf(v: unknown): string | null {

@@ -776,6 +776,35 @@ describe.each(ENGINES)('the store on %s', (engine: StoreEngineKind) => {
       expect(await store.rememberAgentTokenId('not-a-uuid', randomUUID(), minutesFromNow(2))).toEqual({ fresh: false, agent: null });
     });
 
+    it("a write start and a result checked with the agent's token in their own call: done once for a fresh token of the agent, refused and unchanged otherwise", async () => {
+      await emptyQueue();
+      const agent = await store.registerAgent(agentInput('in-statement'), { actor: { kind: 'admin', id: 'aad-admin' }, action: 'agent.registered' });
+      const use = (jti = randomUUID()) => ({ agentId: agent.id, jti, expiresAt: minutesFromNow(2), signingJwk: agent.signingJwk });
+      const audit = { actor: { kind: 'agent' as const, id: agent.id }, action: 'writeback.job_succeeded' };
+      const result = { outcome: 'succeeded' as const, result: { code: 'OK', message: 'Done.' } };
+      const job = await enqueue();
+      const leased = (await store.leaseJob(agent.id, 30_000))!;
+      const start = { jobId: job.id, agentId: agent.id, attempt: 1, passwordVersion: 3, renewLeaseMs: 30_000 };
+
+      const spent = use();
+      expect(await store.recordWriteStart(start, spent)).toMatchObject({ writeFromVersion: 3 });
+      const started = await store.getJob(job.id);
+      await expectCode(store.recordWriteStart(start, spent), 'STORE_AGENT_TOKEN_REPLAYED');
+      await expectCode(store.completeJob(job.id, agent.id, result, audit, spent), 'STORE_AGENT_TOKEN_REPLAYED');
+      await expectCode(store.completeJob(job.id, agent.id, result, audit, { ...use(), signingJwk: publicKey('other') }), 'STORE_AGENT_UNKNOWN');
+      await expectCode(store.completeJob(job.id, agent.id, result, audit, { ...use(), agentId: randomUUID() }), 'STORE_AGENT_UNKNOWN');
+      expect(await store.getJob(job.id)).toEqual(started);
+      expect(started).toMatchObject({ state: 'leased', leaseOwner: agent.id, attempts: leased.attempts });
+
+      expect(await store.completeJob(job.id, agent.id, result, audit, use())).toMatchObject({ state: 'succeeded' });
+      const other = await enqueue();
+      await store.leaseJob(agent.id, 30_000);
+      await store.revokeAgent(agent.id, { actor: { kind: 'admin', id: 'aad-admin' }, action: 'agent.revoked' });
+      await expectCode(store.recordWriteStart({ ...start, jobId: other.id }, use()), 'STORE_AGENT_REVOKED');
+      await expectCode(store.completeJob(other.id, agent.id, result, audit, use()), 'STORE_AGENT_REVOKED');
+      expect(await store.getJob(other.id)).toMatchObject({ state: 'leased', writeFromVersion: null });
+    });
+
     it('ids of expired tokens are pruned', async () => {
       const jti = randomUUID();
       await store.rememberTokenId(jti, minutesFromNow(2));

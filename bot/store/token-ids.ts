@@ -1,6 +1,8 @@
+import { ResetDeskError } from '../errors';
 import type { StoreContext } from './context';
+import type { Queryable } from './engine';
 import { iso, toAgent } from './rows';
-import type { Agent } from './types';
+import type { Agent, AgentTokenUse } from './types';
 import { isUuid, parseInput, tokenIdSchema } from './validation';
 
 // Replay protection for the agents' short-lived lease tokens. An id only has
@@ -37,4 +39,45 @@ export async function rememberAgentTokenId(ctx: StoreContext, agentId: string, j
   );
   const row = rows[0]!;
   return { fresh: Number(row.fresh) === 1, agent: row.id == null ? null : toAgent(row) };
+}
+
+/**
+ * CTEs that remember the token id and read its agent, a condition that holds
+ * only for a fresh id of an enrolled, unrevoked agent with that key (the
+ * statement's change must require it), and the columns that tell why it did
+ * not hold. Parameters are numbered from `firstParam`.
+ */
+export function agentTokenCheck(use: AgentTokenUse, now: Date, firstParam: number): { ctes: string; guard: string; columns: string; params: unknown[] } {
+  const t = parseInput(tokenIdSchema, { jti: use.jti, expiresAt: use.expiresAt }, 'token id');
+  if (!isUuid(use.agentId)) throw agentUnknown(use.agentId);
+  const p = (i: number) => `$${firstParam + i}`;
+  return {
+    ctes: `token_pruned AS (DELETE FROM used_token_ids WHERE expires_at < ${p(2)}::timestamptz),
+    token_remembered AS (INSERT INTO used_token_ids (jti, expires_at) VALUES (${p(0)}, ${p(1)}::timestamptz) ON CONFLICT (jti) DO NOTHING RETURNING jti),
+    token_agent AS (SELECT revoked_at, signing_jwk = ${p(4)}::jsonb AS same_key FROM agents WHERE id = ${p(3)}::uuid)`,
+    guard: `EXISTS (SELECT 1 FROM token_remembered) AND EXISTS (SELECT 1 FROM token_agent WHERE same_key AND revoked_at IS NULL)`,
+    columns: `(SELECT count(*) FROM token_remembered)::int AS token_fresh, (SELECT count(*) FROM token_agent WHERE same_key)::int AS token_agent_known,
+      (SELECT count(*) FROM token_agent WHERE same_key AND revoked_at IS NOT NULL)::int AS token_agent_revoked`,
+    params: [t.jti, iso(t.expiresAt), iso(now), use.agentId, JSON.stringify(use.signingJwk)],
+  };
+}
+
+/** Why the token of `agentTokenCheck` was refused, from its columns; null when it was accepted. */
+export function agentTokenRefusal(row: Record<string, unknown>, agentId: string): ResetDeskError | null {
+  if (Number(row.token_agent_known) !== 1) return agentUnknown(agentId);
+  if (Number(row.token_agent_revoked) === 1) return new ResetDeskError('STORE_AGENT_REVOKED', 'This agent has been revoked; enroll it again.', { agentId });
+  if (Number(row.token_fresh) !== 1) return new ResetDeskError('STORE_AGENT_TOKEN_REPLAYED', 'The agent token was already used.', { agentId });
+  return null;
+}
+
+/** The same check as a statement of its own, where the change cannot be one statement with it (PGlite). */
+export async function checkAgentToken(db: Queryable, use: AgentTokenUse, now: Date): Promise<void> {
+  const check = agentTokenCheck(use, now, 1);
+  const row = (await db.query(`WITH ${check.ctes} SELECT ${check.columns}`, check.params))[0]!;
+  const refused = agentTokenRefusal(row, use.agentId);
+  if (refused) throw refused;
+}
+
+function agentUnknown(agentId: string): ResetDeskError {
+  return new ResetDeskError('STORE_AGENT_UNKNOWN', 'No agent is enrolled under that id with that key.', { agentId });
 }

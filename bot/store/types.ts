@@ -211,6 +211,19 @@ export interface NewApproval {
   decision: ApprovalDecision;
 }
 
+/**
+ * An agent's token whose signature the gateway already checked against
+ * `signingJwk` (the key it keeps for the agent): its id is remembered and the
+ * agent's row checked in the very statement of the call it authenticates, so
+ * the call costs no round trip of its own.
+ */
+export interface AgentTokenUse {
+  agentId: string;
+  jti: string;
+  expiresAt: Date;
+  signingJwk: PublicJwk;
+}
+
 /** A finished job claimed for delivery, and the request it belongs to as the claim read it. */
 export interface DeliveryClaim {
   job: WritebackJob;
@@ -418,14 +431,21 @@ export interface Store {
   getJob(id: string): Promise<WritebackJob | null>;
   listJobsForRequest(requestId: string): Promise<WritebackJob[]>;
   leaseJob(agentId: string, leaseMs: number): Promise<WritebackJob | null>;
-  completeJob(jobId: string, agentId: string, completion: JobCompletion, audit?: AuditEntryInput): Promise<WritebackJob>;
+  /**
+   * With `token`, the agent's token is checked in the same statement where
+   * the engine allows (PostgreSQL): the change happens only for a fresh token
+   * of an enrolled, unrevoked agent with that key, else STORE_AGENT_UNKNOWN,
+   * STORE_AGENT_REVOKED or STORE_AGENT_TOKEN_REPLAYED and nothing changes.
+   */
+  completeJob(jobId: string, agentId: string, completion: JobCompletion, audit?: AuditEntryInput, token?: AgentTokenUse): Promise<WritebackJob>;
   /**
    * Records (once) the password version the job's write starts from and
    * renews the lease; only for the agent holding the live lease of this
    * attempt (STORE_LEASE_NOT_HELD otherwise). A different version than the
    * one recorded is refused with STORE_WRITE_VERSION_CONFLICT. Audited.
    */
-  recordWriteStart(input: WriteStartInput): Promise<WritebackJob>;
+  /** `token` as for completeJob. */
+  recordWriteStart(input: WriteStartInput, token?: AgentTokenUse): Promise<WritebackJob>;
   releaseLease(jobId: string, agentId: string): Promise<WritebackJob>;
   expireJobs(now?: Date): Promise<WritebackJob[]>;
   requeueLapsedLeases(now?: Date): Promise<WritebackJob[]>;

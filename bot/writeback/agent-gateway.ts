@@ -24,7 +24,7 @@ import { isResetDeskError } from '../errors';
 import type { RouteGroup } from '../http/server';
 import type { Logger } from '../log';
 import type { BotMetrics } from '../metrics';
-import type { Agent, Store, WritebackJob } from '../store';
+import type { Agent, AgentTokenUse, PublicJwk, Store, WritebackJob } from '../store';
 import { verifyLeaseToken, type ServiceSigningKey } from './crypto';
 import { codeOf } from './result-delivery';
 import { TouchThrottle } from './touch-throttle';
@@ -100,6 +100,13 @@ const TOKEN_STATUS: Record<string, number> = {
   PROTOCOL_KEY_INVALID: 401,
 };
 
+// A token spent in the store call's own statement, refused there: answered as the token check would have.
+const STORE_TOKEN_REFUSAL: Record<string, { status: number; code: string }> = {
+  STORE_AGENT_UNKNOWN: { status: 401, code: 'PROTOCOL_AGENT_UNKNOWN' },
+  STORE_AGENT_REVOKED: { status: 403, code: 'PROTOCOL_AGENT_REVOKED' },
+  STORE_AGENT_TOKEN_REPLAYED: { status: 401, code: 'PROTOCOL_TOKEN_REPLAYED' },
+};
+
 const STORE_STATUS: Record<string, number> = {
   ENROLL_CODE_INVALID: 403,
   ENROLL_CODE_USED: 403,
@@ -167,21 +174,34 @@ export function createAgentGateway(o: AgentGatewayOptions): AgentGateway {
   // Agents' public signing keys by id. A key is set at enrollment and never
   // changes, so a token is checked against the one kept here; whether the
   // agent is still enrolled, confirmed and not revoked is read fresh on every
-  // call, with its token id, in one statement.
+  // call, with its token id, in one statement: the call's own, for the calls
+  // of every job (write start, result), once the agent is known here.
   const signingKeys = new Map<string, unknown>();
+  // Agents this replica saw confirmed. A confirmation is never taken back
+  // (revocation is), so only revocation is left for the statement to check.
+  const confirmedAgents = new Set<string>();
 
-  async function authenticate(req: Request): Promise<{ agentId: string; confirmed: boolean }> {
+  /**
+   * The agent a request comes from. With `inStatement`, a token of a
+   * confirmed agent whose key is kept here is returned unspent, as `token`:
+   * the caller must hand it to the store call that makes its change, which
+   * spends it and checks the agent in the same statement.
+   */
+  async function authenticate(req: Request, inStatement = false): Promise<{ agentId: string; confirmed: boolean; token?: AgentTokenUse }> {
     const header = req.header('authorization') ?? '';
     const match = /^Bearer ([A-Za-z0-9._-]{1,4096})$/.exec(header);
     if (!match) throw new GatewayError(401, 'PROTOCOL_TOKEN_INVALID', 'The request carries no agent token.');
     let asked: string | undefined;
     let verifiedWith: unknown;
+    let keyWasKept = false;
     let current: Agent | null = null;
+    let unspent: AgentTokenUse | undefined;
     try {
       const agentId = await verifyLeaseToken(match[1], {
         lookupAgentKey: async (id) => {
           asked = id;
           verifiedWith = signingKeys.get(id);
+          keyWasKept = verifiedWith !== undefined;
           // Revocation is not judged here but on the row read with the token id below.
           if (verifiedWith !== undefined) return { signingJwk: verifiedWith, revoked: false };
           const agent = await store.getAgent(id);
@@ -193,21 +213,54 @@ export function createAgentGateway(o: AgentGatewayOptions): AgentGateway {
         },
         audience: o.audience,
         rememberJti: async (jti, expiresAt) => {
+          if (inStatement && keyWasKept && confirmedAgents.has(asked!)) {
+            unspent = { agentId: asked!, jti, expiresAt, signingJwk: verifiedWith as PublicJwk };
+            return true;
+          }
           const remembered = await store.rememberAgentTokenId(asked!, jti, expiresAt);
           current = remembered.agent;
           return remembered.fresh;
         },
         now,
       });
+      if (unspent) return { agentId, confirmed: true, token: unspent };
       const agent = current as Agent | null;
       if (!agent || JSON.stringify(agent.signingJwk) !== JSON.stringify(verifiedWith)) {
         signingKeys.delete(agentId);
         throw new ProtocolError('PROTOCOL_AGENT_UNKNOWN', 'No agent is enrolled under that id.', { agentId });
       }
       if (agent.revokedAt !== null) throw new ProtocolError('PROTOCOL_AGENT_REVOKED', 'This agent has been revoked; enroll it again.', { agentId });
+      if (agent.confirmedAt != null) confirmedAgents.add(agentId);
       return { agentId, confirmed: agent.confirmedAt != null };
     } catch (err) {
       if (isProtocolError(err) && TOKEN_STATUS[err.code]) throw new GatewayError(TOKEN_STATUS[err.code]!, err.code, err.message);
+      throw err;
+    }
+  }
+
+  /**
+   * Runs the store call that spends an unspent token. A call refused before
+   * it (its body, say) spends the token on its own, so no token outlives the
+   * call it came with. An agent the store no longer knows by that key loses
+   * its kept key, and its next call reads it again.
+   */
+  async function spending<T>(agentId: string, token: AgentTokenUse | undefined, change: () => Promise<T>): Promise<T> {
+    try {
+      return await change();
+    } catch (err) {
+      if (token && isResetDeskError(err) && err.code === 'STORE_AGENT_UNKNOWN') {
+        signingKeys.delete(agentId);
+        confirmedAgents.delete(agentId);
+      }
+      throw err;
+    }
+  }
+
+  async function spentIfRefused<T>(token: AgentTokenUse | undefined, check: () => T): Promise<T> {
+    try {
+      return check();
+    } catch (err) {
+      if (token) await store.rememberAgentTokenId(token.agentId, token.jti, token.expiresAt).catch(() => undefined);
       throw err;
     }
   }
@@ -223,6 +276,7 @@ export function createAgentGateway(o: AgentGatewayOptions): AgentGateway {
         let code = 'GATEWAY_INTERNAL_ERROR';
         let message = 'The service could not handle the request.';
         if (err instanceof GatewayError) ({ status, code, message } = err);
+        else if (isResetDeskError(err) && STORE_TOKEN_REFUSAL[err.code]) ({ status, code } = STORE_TOKEN_REFUSAL[err.code]!), (message = err.message);
         else if (isResetDeskError(err) && STORE_STATUS[err.code]) ({ code, message } = err), (status = STORE_STATUS[err.code]!);
         else if (isProtocolError(err)) ({ code, message } = err), (status = 400);
         const log = status >= 500 ? logger.error.bind(logger) : logger.warn.bind(logger);
@@ -369,14 +423,15 @@ export function createAgentGateway(o: AgentGatewayOptions): AgentGateway {
       }));
 
       server.post('/api/agent/result', route('result', async (req, res) => {
-        const { agentId, confirmed } = await authenticate(req);
-        const result = parseBody(JobResultSchema, req);
-        const done = await store.completeJob(
+        const { agentId, confirmed, token } = await authenticate(req, true);
+        const result = await spentIfRefused(token, () => parseBody(JobResultSchema, req));
+        const done = await spending(agentId, token, () => store.completeJob(
           result.jobId,
           agentId,
           { outcome: result.outcome, result: { code: result.code, message: result.message }, ...(result.inspect ? { inspectReport: result.inspect } : {}) },
           { actor: { kind: 'agent', id: agentId }, action: `writeback.job_${result.outcome}`, details: { jobId: result.jobId, code: result.code } },
-        );
+          token,
+        ));
         logger.info({ agentId, jobId: done.id, kind: done.kind, outcome: done.state, code: result.code, at: preciseEpochMs() }, 'job result recorded');
         o.onResultRecorded?.(done.id);
         await touch(agentId);
@@ -398,11 +453,14 @@ export function createAgentGateway(o: AgentGatewayOptions): AgentGateway {
       // the job for whichever agent leases it next; the lease is renewed so
       // the write it announces cannot overlap another agent's.
       server.post('/api/agent/write-start', route('write-start', async (req) => {
-        const { agentId } = await authenticate(req);
-        const body = parseBody(WriteStartSchema, req);
-        const attempt = attemptOf(body.jobId, body.leaseId);
-        if (attempt === undefined) throw new GatewayError(409, 'STORE_LEASE_NOT_HELD', 'This job is not leased to this agent.');
-        const job = await store.recordWriteStart({ jobId: body.jobId, agentId, attempt, passwordVersion: body.passwordVersion, renewLeaseMs: leaseMs });
+        const { agentId, token } = await authenticate(req, true);
+        const { body, attempt } = await spentIfRefused(token, () => {
+          const body = parseBody(WriteStartSchema, req);
+          const attempt = attemptOf(body.jobId, body.leaseId);
+          if (attempt === undefined) throw new GatewayError(409, 'STORE_LEASE_NOT_HELD', 'This job is not leased to this agent.');
+          return { body, attempt };
+        });
+        const job = await spending(agentId, token, () => store.recordWriteStart({ jobId: body.jobId, agentId, attempt, passwordVersion: body.passwordVersion, renewLeaseMs: leaseMs }, token));
         logger.info({ agentId, jobId: job.id, attempt, passwordVersion: body.passwordVersion }, 'password write started');
         const answer: WriteStartAnswer = { jobId: job.id, passwordVersion: job.writeFromVersion!, writeWithinMs: writeWindowMs(leaseMs) };
         return { status: 200, body: answer };

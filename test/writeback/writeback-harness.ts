@@ -12,7 +12,7 @@ import { loadConfig } from '../../bot/config';
 import { createServer, listen } from '../../bot/http/server';
 import type { Logger } from '../../bot/log';
 import { createMetrics } from '../../bot/metrics';
-import type { Store } from '../../bot/store';
+import type { Store, StoreEngineKind } from '../../bot/store';
 import { createAdapter } from '../../bot/teams/adapter';
 import { generateServiceSigningKey, ServiceSigningKey } from '../../bot/writeback/crypto';
 import { createWritebackChannel, issueEnrollmentCode, type JobFinishedEvent, type WritebackChannel } from '../../bot/writeback';
@@ -322,11 +322,11 @@ export interface GatewayWithAgent {
 }
 
 /**
- * A replica's gateway on a PGlite store with one agent confirmed in the
+ * A replica's gateway on a store (PGlite unless told) with one agent confirmed in the
  * store, for tests that play the agent's calls themselves; opened before the
  * file's tests and closed after them, the fields filled in by then.
  */
-export function useGatewayWithAgent(agentName: string): GatewayWithAgent {
+export function useGatewayWithAgent(agentName: string, engine: StoreEngineKind = 'pglite'): GatewayWithAgent {
   const log = capturedLogger();
   const world = {
     async enqueue() {
@@ -336,7 +336,7 @@ export function useGatewayWithAgent(agentName: string): GatewayWithAgent {
     },
   } as GatewayWithAgent;
   beforeAll(async () => {
-    world.ts = await createTestStore('pglite');
+    world.ts = await createTestStore(engine);
     world.leaseQueries = countCalls(world.ts.store, 'leaseJob');
     world.replica = await startReplica({ store: world.ts.store, signingKey: await newSigningKey(), logger: log.logger });
     world.agent = await confirmedAgentInStore(world.ts.store, agentName);
