@@ -8,6 +8,8 @@ describe('the HTTPS transport every outbound integration uses', () => {
   let base: string;
   let ca: string;
   const open: HttpTransport[] = [];
+  const requestsOn = new WeakMap<object, number>();
+  const handled: string[] = [];
   const make = (opts: Parameters<typeof createHttpTransport>[0]) => {
     const t = createHttpTransport(opts);
     open.push(t);
@@ -23,6 +25,18 @@ describe('the HTTPS transport every outbound integration uses', () => {
         return;
       }
       if (req.url === '/slow') return; // never answers
+      if (req.url === '/drop-fresh') {
+        req.socket.destroy(); // a connection reset before any answer, on a connection never used before
+        return;
+      }
+      // The second request on a kept-alive connection finds it closed (the server timed it out as it arrived).
+      const seen = (requestsOn.get(req.socket) ?? 0) + 1;
+      requestsOn.set(req.socket, seen);
+      handled.push(req.url ?? '');
+      if (req.url?.startsWith('/closing') && seen === 2) {
+        req.socket.destroy();
+        return;
+      }
       let body = '';
       req.on('data', (c: Buffer) => (body += c.toString()));
       req.on('end', () => {
@@ -63,6 +77,23 @@ describe('the HTTPS transport every outbound integration uses', () => {
   it('refuses an answer larger than the configured limit', async () => {
     await expect(make({ ca, maxResponseBytes: 1024 }).send({ url: `${base}/big`, method: 'GET', timeoutMs: 2000 })).rejects.toMatchObject({
       failure: 'too_large',
+    });
+  });
+
+  it('a request that finds its kept-alive connection closed by the server goes again on a new one, once', async () => {
+    const t = make({ ca });
+    expect((await t.send({ url: `${base}/closing-1`, method: 'GET', timeoutMs: 2000 })).status).toBe(201);
+    handled.length = 0;
+    const again = await t.send({ url: `${base}/closing-2`, method: 'POST', body: '{"n":2}', timeoutMs: 2000 });
+    expect(again.status).toBe(201);
+    expect(JSON.parse(again.body)).toMatchObject({ method: 'POST', body: '{"n":2}' });
+    // Dropped unanswered on the old connection, answered on the new one.
+    expect(handled).toEqual(['/closing-2', '/closing-2']);
+  });
+
+  it('a connection reset on a new connection is a network failure, not tried again', async () => {
+    await expect(make({ ca }).send({ url: `${base}/drop-fresh`, method: 'GET', timeoutMs: 2000 })).rejects.toMatchObject({
+      failure: 'network', message: expect.stringMatching(/ECONNRESET|socket hang up/),
     });
   });
 

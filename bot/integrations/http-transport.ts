@@ -78,10 +78,21 @@ export function createHttpTransport(opts: HttpTransportOptions = {}): HttpTransp
     if (!isHttps && url.protocol !== 'http:') {
       return Promise.reject(new HttpTransportError('network', `unsupported URL scheme ${url.protocol}`));
     }
-    const lib = isHttps ? https : http;
     const headers: Record<string, string> = { ...(req.headers ?? {}) };
     if (req.body !== undefined) headers['content-length'] = String(Buffer.byteLength(req.body));
+    const deadline = Date.now() + req.timeoutMs;
+    return exchange(req, url, headers, deadline).catch((err: unknown) => {
+      // A kept-alive connection the server closed as we reused it: the request
+      // never reached it (nothing was answered), so it goes once more, on a new
+      // connection, within the same deadline. Node's own advice for keep-alive.
+      if (err instanceof StaleConnection && Date.now() < deadline) return exchange(req, url, headers, deadline).catch(unwrapStale);
+      return unwrapStale(err);
+    });
+  }
 
+  function exchange(req: HttpRequest, url: URL, headers: Record<string, string>, deadline: number): Promise<HttpResponse> {
+    const isHttps = url.protocol === 'https:';
+    const lib = isHttps ? https : http;
     return new Promise<HttpResponse>((resolve, reject) => {
       let settled = false;
       const finish = (fn: () => void) => {
@@ -116,9 +127,15 @@ export function createHttpTransport(opts: HttpTransportOptions = {}): HttpTransp
       const timer = setTimeout(() => {
         finish(() => reject(new HttpTransportError('timeout', `${url.host} did not answer within ${req.timeoutMs} ms`)));
         outgoing.destroy();
-      }, req.timeoutMs);
+      }, Math.max(0, deadline - Date.now()));
+      let answered = false;
+      outgoing.once('response', () => (answered = true));
       outgoing.on('error', (err: NodeJS.ErrnoException) =>
-        finish(() => reject(new HttpTransportError('network', `${url.host}: ${err.code ?? err.message}`))),
+        finish(() => {
+          const failure = new HttpTransportError('network', `${url.host}: ${err.code ?? err.message}`);
+          const stale = outgoing.reusedSocket && !answered && (err.code === 'ECONNRESET' || err.code === 'EPIPE');
+          reject(stale ? new StaleConnection(failure) : failure);
+        }),
       );
       if (req.body !== undefined) outgoing.write(req.body);
       outgoing.end();
@@ -132,6 +149,17 @@ export function createHttpTransport(opts: HttpTransportOptions = {}): HttpTransp
       httpAgent.destroy();
     },
   };
+}
+
+/** A reused connection that turned out closed; carries the error to report if trying again does not help. */
+class StaleConnection extends Error {
+  constructor(readonly failure: HttpTransportError) {
+    super(failure.message);
+  }
+}
+
+function unwrapStale(err: unknown): never {
+  throw err instanceof StaleConnection ? err.failure : err;
 }
 
 function flattenHeaders(raw: http.IncomingHttpHeaders): Record<string, string> {
