@@ -299,6 +299,7 @@ async function main(): Promise<void> {
         delete p.cardId; delete p.passwordCard; delete p.before; delete p.submittedAt; delete p.queuedAt; delete p.doneAt; delete p.problem;
       }
       say(`round ${round}: everyone opens the bot and proves it is them`);
+      const replicaOutputBefore = replicas.map((r) => r.process.output().length);
       const peak = agents.map(() => 0);
       let sampling = true;
       const sampler = (async () => {
@@ -400,6 +401,14 @@ async function main(): Promise<void> {
       const sambaPerRawReset = (rawBefore.sambaCpu + rawAfter.sambaCpu) / 2;
       const machinePerRawReset = (rawBefore.machineCpu + rawAfter.machineCpu) / 2;
       const problems = crowd.filter((p) => p.problem).map((p) => p.problem!);
+      // What the replicas logged about failed outside calls this round, for the problems' causes.
+      const replicaWarnings = replicas.flatMap((r, i) => r.process.output().slice(replicaOutputBefore[i]).split('\n'))
+        .filter((l) => /graph call failed|could not/.test(l)).map((l) => {
+          try {
+            const { msg, operation, errorCode, graphCode, status, reason } = JSON.parse(l) as Record<string, unknown>;
+            return JSON.stringify({ msg, operation, errorCode, graphCode, status, reason });
+          } catch { return l.slice(0, 200); }
+        });
       // The middle of the wave, without its start (submissions still arriving) and its tail (lanes running dry).
       const doneTimes = done.map((p) => p.doneAt!).sort((a, b) => a - b);
       const [d10, d90] = [doneTimes[Math.floor(doneTimes.length * 0.1)]!, doneTimes[Math.floor(doneTimes.length * 0.9)]!];
@@ -411,6 +420,7 @@ async function main(): Promise<void> {
       line(`  card says "password was changed"    ${done.length} / ${ready.length}`);
       line(`  written exactly once (version +1)   ${once} / ${ready.length}${wrong.length ? `  (${wrong.slice(0, 5).join('; ')})` : ''}`);
       if (problems.length) line(`  problems: ${[...new Set(problems)].slice(0, 5).join(' | ')} (${problems.length})`);
+      if (replicaWarnings.length) line(`  the replicas logged: ${[...new Set(replicaWarnings)].slice(0, 5).join(' | ')} (${replicaWarnings.length})`);
       line(`  resets per second, ResetDesk        ${wavePerSecond.toFixed(1)}  (first submission to last card update)`);
       line(`  resets per second, raw ldapts       ${rawMean.toFixed(1)}  (${rawBefore.perSecond.toFixed(1)} before, ${rawAfter.perSecond.toFixed(1)} after; ${people} at once, one bound connection each)`);
       line(`  ratio                               ${(wavePerSecond / rawMean).toFixed(2)}x   (target >= 0.8x)`);
@@ -456,7 +466,8 @@ async function main(): Promise<void> {
       const summary = `round ${round}: ${wavePerSecond.toFixed(1)} resets/s against raw ${rawMean.toFixed(1)}: ratio ${(wavePerSecond / rawMean).toFixed(2)}x (mid-wave ${(steadyPerSecond / rawMean).toFixed(2)}x; against raw at the lanes ${(wavePerSecond / rawAtLanes).toFixed(2)}x); `
         + `${done.length} / ${ready.length} cards final, ${once} written exactly once; p50 ${(percentile(latencies, 50) / 1000).toFixed(2)} s`
         // Whoever did not finish, and why, whichever round it was.
-        + (problems.length ? `\n    problems: ${[...new Set(problems)].slice(0, 5).join(' | ')} (${problems.length})` : '');
+        + (problems.length ? `\n    problems: ${[...new Set(problems)].slice(0, 5).join(' | ')} (${problems.length})` : '')
+        + (problems.length && replicaWarnings.length ? `\n    the replicas logged: ${[...new Set(replicaWarnings)].slice(0, 3).join(' | ')} (${replicaWarnings.length})` : '');
       rawBefore = rawAfter;
       rawAtLanesBefore = rawAtLanesAfter;
       return { ratio: wavePerSecond / rawMean, ratioAtLanes: wavePerSecond / rawAtLanes, summary, details: out, complete: done.length === people && once === people };

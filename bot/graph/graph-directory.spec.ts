@@ -209,6 +209,8 @@ describe('Graph directory against a fake Microsoft Graph over HTTPS', () => {
       const err = await failureOf(quick.getAuthenticationMethods(ada.id));
       expect(err.code).toBe('GRAPH_TIMEOUT');
       expect(err.message).toMatch(/taking too long/);
+      // For the admin reading the log: which host, and what went wrong under HTTP.
+      expect(err.details.reason).toMatch(/^[\w.-]+(:\d+)? did not answer within 300 ms$/);
     });
 
     it('times out when the token endpoint does not answer', async () => {

@@ -48,6 +48,8 @@ export type NotFoundMeaning = 'user' | 'mailbox';
 export interface GraphErrorLike {
   statusCode: number;
   code: string | null;
+  /** For a failure under HTTP, the transport's error as text ("NetworkError: host: ECONNRESET"). */
+  body?: unknown;
   requestId?: string | null;
   headers?: { get(name: string): string | null };
 }
@@ -75,6 +77,9 @@ export function fromGraphClientError(err: unknown, operation: string, notFound: 
   const status = err.statusCode;
   // Our transport names its failures; graph-client keeps that name as `code`.
   if (status === -1 || status === 0) {
+    // Our transport's message: the host and the low-level reason ("graph.microsoft.com: ECONNRESET"), for admins.
+    const text = typeof err.body === 'string' ? err.body.replace(/^(?:Network|Timeout)Error: /, '') : '';
+    if (/^[A-Za-z0-9.-]{1,253}(?::\d{1,5})?:? [A-Za-z0-9_ ]{1,64}$/.test(text)) details.reason = text;
     return graphError(err.code === 'TimeoutError' ? GraphErrorCode.TIMEOUT : GraphErrorCode.UNAVAILABLE, details);
   }
   if (status === 429) return graphError(GraphErrorCode.THROTTLED, details);
