@@ -70,15 +70,26 @@ export interface AuditSealer {
   stop(): Promise<void>;
 }
 
-export function createAuditSealer(ctx: StoreContext, logger?: Logger): AuditSealer {
+export function createAuditSealer(ctx: StoreContext, logger?: Logger, gatherMs = GATHER_MS): AuditSealer {
   let running: Promise<void> | null = null;
   let again = false;
   let stopped = false;
+  // When the last batch ended: the next one waits out the gather from there,
+  // even when nothing arrived while that batch ran (entries trickling in one
+  // at a time would otherwise each start a batch of their own).
+  let lastBatchEnded = Number.NEGATIVE_INFINITY;
 
   const runOnce = async (): Promise<void> => {
-    while ((await sealAuditBatch(ctx)) === BATCH) { /* a full batch: more may wait */ }
+    try {
+      while ((await sealAuditBatch(ctx)) === BATCH) { /* a full batch: more may wait */ }
+    } finally {
+      lastBatchEnded = Date.now();
+    }
   };
   const loop = async (): Promise<void> => {
+    const sinceLast = Date.now() - lastBatchEnded;
+    if (sinceLast < gatherMs) await gather(gatherMs - sinceLast);
+    if (stopped) return;
     do {
       again = false;
       try {
@@ -88,13 +99,13 @@ export function createAuditSealer(ctx: StoreContext, logger?: Logger): AuditSeal
         logger?.warn({ err: { name: (err as Error)?.name, code: (err as { code?: string }).code } }, 'store: chaining audit entries failed; will retry');
         return;
       }
-      if (again && !stopped) await gather();
+      if (again && !stopped) await gather(gatherMs);
     } while (again && !stopped);
   };
   let wake: (() => void) | null = null;
-  const gather = () =>
+  const gather = (ms: number) =>
     new Promise<void>((resolve) => {
-      const timer = setTimeout(done, GATHER_MS);
+      const timer = setTimeout(done, ms);
       function done() {
         clearTimeout(timer);
         wake = null;
