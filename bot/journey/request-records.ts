@@ -102,6 +102,6 @@ export async function commitTransition(
     ...extra.patch,
   };
   const audit = [...(extra.earlier ?? []), transition].map((t) => toAuditInput(t.audit));
-  const saved = await store.transitionFrom(row, patch, audit.length === 1 ? audit[0]! : audit, extra.options);
+  const saved = await store.transitionFrom(row, patch, audit, extra.options);
   return { row: saved, stepToken };
 }

@@ -239,10 +239,9 @@ export function createAgentGateway(o: AgentGatewayOptions): AgentGateway {
   }
 
   /**
-   * Runs the store call that spends an unspent token. A call refused before
-   * it (its body, say) spends the token on its own, so no token outlives the
-   * call it came with. An agent the store no longer knows by that key loses
-   * its kept key, and its next call reads it again.
+   * Runs the store call that spends an unspent token. An agent the store no
+   * longer knows by that key loses its kept key, and its next call reads it
+   * again.
    */
   async function spending<T>(agentId: string, token: AgentTokenUse | undefined, change: () => Promise<T>): Promise<T> {
     try {
@@ -256,6 +255,7 @@ export function createAgentGateway(o: AgentGatewayOptions): AgentGateway {
     }
   }
 
+  /** Checks made before that store call: a call they refuse (its body, say) spends the token on its own, so no token outlives its call. */
   async function spentIfRefused<T>(token: AgentTokenUse | undefined, check: () => T): Promise<T> {
     try {
       return check();
