@@ -14,6 +14,7 @@ import { createConsole } from './console';
 import { createAdapter } from './teams/adapter';
 import { ResetDeskBot } from './teams/resetdesk-bot';
 import { createCardMessenger } from './teams/card-messenger';
+import { createKnownReferences } from './teams/known-references';
 import { openStore, type Agent, type Store } from './store';
 import { agentEnrolledView } from './journey/agent-decisions';
 import { finishJob } from './journey/job-results';
@@ -105,7 +106,8 @@ export async function createApp(config: BotConfig, parts: AppParts): Promise<App
   const writeback = typeof parts.writeback === 'function' ? await parts.writeback(store, logger, metrics) : parts.writeback;
 
   const adapter = createAdapter(config, logger);
-  const messenger = createCardMessenger(adapter, store, config.bot.appId);
+  const references = createKnownReferences();
+  const messenger = createCardMessenger(adapter, store, config.bot.appId, references);
   // The pepper keys code hashes; derived to the 32 bytes the domain wants whatever its length.
   const devPepper = config.codePepper === undefined && config.devMode ? await loadOrCreateDevPepper(config.storage.dataDir) : undefined;
   const pepperSecret = config.codePepper ?? devPepper?.pepper;
@@ -218,7 +220,7 @@ export async function createApp(config: BotConfig, parts: AppParts): Promise<App
         agentWindows: { seenWithinMs: config.agents.seenWithinMs }, logger, now, ...(extraCa.ca ? { extraCa: extraCa.ca } : {}),
       })
     : undefined;
-  const bot = new ResetDeskBot({ journey: deps, store, tenantId: config.tenantId, logger });
+  const bot = new ResetDeskBot({ journey: deps, store, tenantId: config.tenantId, logger, references });
   const server = createServer({
     adapter,
     onTurn: (context) => bot.run(context),

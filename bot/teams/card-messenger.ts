@@ -11,6 +11,7 @@ import { cardAttachment, type AdaptiveCard } from '../../cards';
 import { ResetDeskError } from '../errors';
 import type { CardLocation, CardMessenger, ChannelPost } from '../journey/ports';
 import type { Store } from '../store';
+import type { KnownReferences } from './known-references';
 
 /** A send that did not go out: the connector refused or could not be reached. */
 export function sendFailed(what: string, cause: unknown): ResetDeskError {
@@ -22,10 +23,24 @@ export function sendFailed(what: string, cause: unknown): ResetDeskError {
   }, { cause });
 }
 
-export function createCardMessenger(adapter: CloudAdapter, store: Store, appId: string | undefined): CardMessenger {
+export function createCardMessenger(adapter: CloudAdapter, store: Store, appId: string | undefined, references: KnownReferences): CardMessenger {
   async function referenceOf(tenantId: string, aadObjectId: string): Promise<Partial<ConversationReference> | null> {
+    const known = references.recall(tenantId, aadObjectId);
+    if (known) return known as unknown as Partial<ConversationReference>;
     const record = await store.getConversationReference(tenantId, aadObjectId);
-    return record ? (record.reference as unknown as Partial<ConversationReference>) : null;
+    if (!record) return null;
+    references.read(tenantId, aadObjectId, record.reference);
+    return record.reference as unknown as Partial<ConversationReference>;
+  }
+
+  /** Sends to the person; a failure may mean their reference moved on, so the next try reads it again. */
+  async function toPerson<T>(tenantId: string, aadObjectId: string, reference: Partial<ConversationReference>, what: string, send: (context: TurnContext) => Promise<T>): Promise<T> {
+    try {
+      return await inConversation(reference, what, send);
+    } catch (err) {
+      references.forget(tenantId, aadObjectId);
+      throw err;
+    }
   }
 
   /** Runs `send` in the conversation and rethrows what it threw (botbuilder would swallow it). */
@@ -57,12 +72,12 @@ export function createCardMessenger(adapter: CloudAdapter, store: Store, appId: 
     async updateCard(at: CardLocation, card: AdaptiveCard): Promise<void> {
       const reference = await referenceOf(at.tenantId, at.aadObjectId);
       if (!reference) throw new ResetDeskError('TEAMS_NO_CONVERSATION', 'We cannot reach this person in Teams yet.');
-      await inConversation(reference, 'card update', (context) => context.updateActivity({ type: 'message', id: at.activityId, attachments: [cardAttachment(card)] }));
+      await toPerson(at.tenantId, at.aadObjectId, reference, 'card update', (context) => context.updateActivity({ type: 'message', id: at.activityId, attachments: [cardAttachment(card)] }));
     },
     async sendCardToPerson(tenantId: string, aadObjectId: string, card: AdaptiveCard): Promise<CardLocation | null> {
       const reference = await referenceOf(tenantId, aadObjectId);
       if (!reference) return null;
-      const sent = await inConversation(reference, 'message', (context) => context.sendActivity({ attachments: [cardAttachment(card)] }));
+      const sent = await toPerson(tenantId, aadObjectId, reference, 'message', (context) => context.sendActivity({ attachments: [cardAttachment(card)] }));
       if (!sent?.id) throw sendFailed('message', new Error('no activity id came back'));
       return { tenantId, aadObjectId, activityId: sent.id };
     },

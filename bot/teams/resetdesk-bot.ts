@@ -13,6 +13,7 @@ import { answerCardAction } from './card-routes';
 import { isResetDeskError } from '../errors';
 import type { Logger } from '../log';
 import type { Store, JsonValue } from '../store';
+import type { KnownReferences } from './known-references';
 
 const RevealRequestSchema = z.object({ verb: z.literal('helpdesk.reveal'), requestId: z.uuid(), stepToken: z.string().min(16).max(512) });
 
@@ -22,11 +23,11 @@ export interface ResetDeskBotDeps {
   /** Activities from any other tenant are refused. */
   tenantId: string;
   logger: Logger;
+  /** Shared with the card messenger, which sends through the references this replica saw. */
+  references: KnownReferences;
 }
 
 export class ResetDeskBot extends TeamsActivityHandler {
-  private readonly savedReferences = new Map<string, string>();
-
   constructor(private readonly deps: ResetDeskBotDeps) {
     super();
     this.onMessage(async (context, next) => {
@@ -69,15 +70,16 @@ export class ResetDeskBot extends TeamsActivityHandler {
       // Kept for proactive updates of this person's cards (results, approvals, manager answers).
       // A person's reference rarely changes; writing it on every click would cost a database write per turn,
       // so it is saved when what reaching them depends on changes (or this replica has not saved it yet).
-      const key = `${tenant}/${aad}`;
       const fingerprint = [activity.serviceUrl, activity.channelId, activity.conversation.id, activity.from.id, activity.from.name, activity.recipient?.id, activity.recipient?.name, activity.locale].join('\n');
-      if (this.savedReferences.get(key) !== fingerprint) {
-        // JSON round trip: botbuilder leaves undefined members that are not JSON.
-        // Without the incoming activity's id, which changes every turn and is not needed to reach the person later.
-        const { activityId: _ignored, ...reference } = TurnContext.getConversationReference(activity);
-        await this.deps.store.saveConversationReference(tenant, aad, JSON.parse(JSON.stringify(reference)) as Record<string, JsonValue>);
-        if (this.savedReferences.size >= 10_000) this.savedReferences.clear();
-        this.savedReferences.set(key, fingerprint);
+      // JSON round trip: botbuilder leaves undefined members that are not JSON.
+      // Without the incoming activity's id, which changes every turn and is not needed to reach the person later.
+      const { activityId: _ignored, ...fromTurn } = TurnContext.getConversationReference(activity);
+      const reference = JSON.parse(JSON.stringify(fromTurn)) as Record<string, JsonValue>;
+      if (this.deps.references.alreadySaved(tenant, aad, fingerprint)) {
+        this.deps.references.seen(tenant, aad, reference);
+      } else {
+        await this.deps.store.saveConversationReference(tenant, aad, reference);
+        this.deps.references.seen(tenant, aad, reference, fingerprint);
       }
     }
     await super.run(context);

@@ -251,6 +251,49 @@ describe.each(testEngines())('the self-service journey on %s', (engine: StoreEng
     expect((await store.getConversationReference(world.bot.graph.tenantId, graph.id))?.reference).toMatchObject({ bot: { id: '28:resetdesk-bot-v2' } });
   });
 
+  test('the result updates the card through the reference this replica saw in the person\'s turns, without reading it from the database', async () => {
+    const { account, graph } = await world.person('rr');
+    const client = world.bot.client(graph);
+    const { card, cardId } = await start(client, 'menu.reset');
+    const passwordCard = await verifyByEmail(client, card, cardId, graph.emailMethods![0]!);
+    const reads = jest.spyOn(world.bot.app.store, 'getConversationReference');
+    try {
+      const password = canaryPassword();
+      canaries.push(password);
+      await client.click(passwordCard, 'password.submit', { newPassword: password, confirmPassword: password }, cardId);
+      expect(await cardNow(cardId, (t) => /password was changed/i.test(t))).toMatch(/password was changed/i);
+      expect(reads).not.toHaveBeenCalled();
+      expect(await canBind(world.dir, account.userPrincipalName, password)).toBe(true);
+    } finally {
+      reads.mockRestore();
+    }
+  });
+
+  test('when the person\'s chat moved on another replica, a card update that fails through the remembered reference reads the stored one and lands there', async () => {
+    const { graph } = await world.person('rm');
+    const client = world.bot.client(graph);
+    const { card, cardId } = await start(client, 'menu.reset');
+    const passwordCard = await verifyByEmail(client, card, cardId, graph.emailMethods![0]!);
+    // Another replica saw the person in a new chat with the bot and saved it; this replica still remembers the old one.
+    const store = world.bot.app.store;
+    const stored = (await store.getConversationReference(world.bot.graph.tenantId, graph.id))!.reference;
+    const moved = `a:moved-${graph.id}`;
+    await store.saveConversationReference(world.bot.graph.tenantId, graph.id, { ...stored, conversation: { ...(stored.conversation as Record<string, string>), id: moved } });
+    const reads = jest.spyOn(store, 'getConversationReference');
+    try {
+      // The old chat is gone: Teams refuses the update sent there.
+      world.bot.connector.failNext(1, 404);
+      const password = canaryPassword();
+      canaries.push(password);
+      await client.click(passwordCard, 'password.submit', { newPassword: password, confirmPassword: password }, cardId);
+      const update = await world.bot.connector.waitFor((a) => a.method === 'PUT' && a.activityId === cardId && /password was changed/i.test(cardText(cardOf(a))), 30_000);
+      expect(update.conversationId).toBe(moved);
+      expect(reads).toHaveBeenCalledTimes(1);
+    } finally {
+      reads.mockRestore();
+    }
+  });
+
   test('help answers with the help card', async () => {
     const { graph } = await world.person('hp');
     const help = await world.bot.client(graph).say('help');
