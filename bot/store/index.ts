@@ -3,5 +3,5 @@ export { openStore, type OpenStoreOptions } from './open-store';
 export { MIGRATIONS, type Migration } from './migrations';
 export { canonicalJson, computeAuditHash, verifyAuditEntries, GENESIS_HASH } from './audit-chain';
 export { hashStepToken, stepTokenMatches } from './secret-hash';
-export { asStepArrivedNow, OldestStepFirst } from './step-order';
+export { asStepArrivedNow } from './step-order';
 export * from './types';

@@ -5,7 +5,7 @@ import { preciseEpochMs, type InspectReport } from '../../agent/protocol';
 import { ResetDeskError } from '../errors';
 import type { Logger } from '../log';
 import type { BotMetrics } from '../metrics';
-import { OldestStepFirst, type Agent, type NewJob, type Store, type WritebackJob } from '../store';
+import type { Agent, NewJob, Store, WritebackJob } from '../store';
 import type { ServiceSigningKey } from './crypto';
 import { FreshRead } from './fresh-read';
 import { buildSignedJob } from './job-builder';
@@ -75,8 +75,6 @@ export function trustedAgentsSeenSince(agents: Agent[], since: number): Agent[] 
 }
 export const DEFAULT_LEASE_MS = 60_000;
 const ALIVE_ANSWER_KEPT_MS = 1_000;
-/** Jobs sealed and signed at once: libuv's pool, where WebCrypto runs, has four threads by default. */
-export const SEALS_AT_ONCE = 4;
 
 export function createWritebackService(o: WritebackServiceOptions): WritebackService {
   const { store, logger } = o;
@@ -93,12 +91,6 @@ export function createWritebackService(o: WritebackServiceOptions): WritebackSer
   let sweeper: NodeJS.Timeout | undefined;
   // Sealing reads the agents afresh; submissions arriving together share one read that started after they asked.
   const agentsNow = new FreshRead(() => store.listAgents());
-  // A seal is a chain of short WebCrypto jobs. When a whole company submits at
-  // once, their chains interleave and the first person's job is ready only
-  // when nearly everybody's is, so the agents sit idle for the wave's first
-  // second. A few at a time, oldest step first, sends the first jobs on while
-  // the rest are still sealing; the total is the same.
-  const sealing = new OldestStepFirst(SEALS_AT_ONCE);
 
   async function checkWaiter(jobId: string): Promise<void> {
     const resolve = waiters.get(jobId);
@@ -131,12 +123,9 @@ export function createWritebackService(o: WritebackServiceOptions): WritebackSer
   }
 
   async function prepare(input: Omit<PrepareJobInput, 'requestId'> & { requestId: string | null }, queueMs = queueTtlMs): Promise<NewJob & { id: string }> {
+    const startedAt = preciseEpochMs();
     const agents = trustedAgentsSeenSince(await agentsNow.get(), now().getTime() - sealWithinMs);
-    let startedAt = 0;
-    const job = await sealing.run(() => {
-      startedAt = preciseEpochMs();
-      return buildSignedJob(input, { agents, signingKey: o.signingKey, audience: o.audience, now, queueTtlMs: queueMs, leaseMs });
-    });
+    const job = await buildSignedJob(input, { agents, signingKey: o.signingKey, audience: o.audience, now, queueTtlMs: queueMs, leaseMs });
     // Where a reset's time goes (bench/writeback-latency.ts reads it): one line per job.
     logger.info({ jobId: job.id, kind: job.kind, recipients: agents.length, startedAt, sealSignMs: Math.round((preciseEpochMs() - startedAt) * 1000) / 1000 }, 'writeback: job prepared');
     return job;
