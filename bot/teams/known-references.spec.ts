@@ -8,11 +8,11 @@ describe('a replica\'s known conversation references', () => {
     let now = 1_000;
     const known = createKnownReferences({ trustMs: 60_000, now: () => now });
     expect(known.recall(T, 'a')).toBeUndefined();
-    known.seen(T, 'a', ref('c1'));
+    known.seen(T, 'a', ref('c1'), 'fp1');
     expect(known.recall(T, 'a')).toEqual(ref('c1'));
     now += 60_001;
     expect(known.recall(T, 'a')).toBeUndefined();
-    known.seen(T, 'a', ref('c1'));
+    known.seen(T, 'a', ref('c1'), 'fp1');
     expect(known.recall(T, 'a')).toEqual(ref('c1'));
   });
 
@@ -26,10 +26,10 @@ describe('a replica\'s known conversation references', () => {
     expect(known.recall(T, 'nobody')).toBeUndefined();
   });
 
-  test('a turn without a save keeps the save record; a read from the store drops it, since another replica may have written', () => {
+  test('a later turn keeps the save record; a read from the store drops it, since another replica may have written', () => {
     const known = createKnownReferences();
     known.seen(T, 'a', ref('c1'), 'fp1');
-    known.seen(T, 'a', ref('c1'));
+    known.seen(T, 'a', ref('c1'), 'fp1');
     expect(known.alreadySaved(T, 'a', 'fp1')).toBe(true);
     expect(known.alreadySaved(T, 'a', 'fp2')).toBe(false);
     known.read(T, 'a', ref('c2'));
@@ -39,11 +39,11 @@ describe('a replica\'s known conversation references', () => {
 
   test('tenants are kept apart, and the least recently seen goes first when full', () => {
     const known = createKnownReferences({ maxEntries: 2 });
-    known.seen(T, 'a', ref('a'));
-    known.seen('other', 'a', ref('other-a'));
+    known.seen(T, 'a', ref('a'), 'fa');
+    known.seen('other', 'a', ref('other-a'), 'fo');
     expect(known.recall(T, 'a')).toEqual(ref('a'));
-    known.seen(T, 'a', ref('a'));
-    known.seen(T, 'b', ref('b'));
+    known.seen(T, 'a', ref('a'), 'fa');
+    known.seen(T, 'b', ref('b'), 'fb');
     expect(known.recall('other', 'a')).toBeUndefined();
     expect(known.recall(T, 'a')).toEqual(ref('a'));
     expect(known.recall(T, 'b')).toEqual(ref('b'));

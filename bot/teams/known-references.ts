@@ -19,8 +19,8 @@ export interface KnownReferences {
   recall(tenantId: string, aadObjectId: string): Reference | undefined;
   /** True when this replica already saved a reference with this fingerprint (no write needed). */
   alreadySaved(tenantId: string, aadObjectId: string, fingerprint: string): boolean;
-  /** A reference from this replica's own turn; `savedFingerprint` when it was written to the store. */
-  seen(tenantId: string, aadObjectId: string, reference: Reference, savedFingerprint?: string): void;
+  /** A reference from this replica's own turn, now in the store (saved by this turn or an earlier one) under `fingerprint`. */
+  seen(tenantId: string, aadObjectId: string, reference: Reference, fingerprint: string): void;
   /** A reference read from the store, which may be another replica's: this replica's next turn with the person saves again. */
   read(tenantId: string, aadObjectId: string, reference: Reference): void;
   /** A send through the reference failed: it may be stale. */
@@ -62,9 +62,8 @@ export function createKnownReferences(options: KnownReferencesOptions = {}): Kno
     alreadySaved(tenantId, aadObjectId, fingerprint) {
       return entries.get(keyOf(tenantId, aadObjectId))?.savedFingerprint === fingerprint;
     },
-    seen(tenantId, aadObjectId, reference, savedFingerprint) {
-      const key = keyOf(tenantId, aadObjectId);
-      put(key, { reference, savedFingerprint: savedFingerprint ?? entries.get(key)?.savedFingerprint, seenAt: now() });
+    seen(tenantId, aadObjectId, reference, fingerprint) {
+      put(keyOf(tenantId, aadObjectId), { reference, savedFingerprint: fingerprint, seenAt: now() });
     },
     read(tenantId, aadObjectId, reference) {
       put(keyOf(tenantId, aadObjectId), { reference, savedFingerprint: undefined, seenAt: now() });

@@ -75,12 +75,8 @@ export class ResetDeskBot extends TeamsActivityHandler {
       // Without the incoming activity's id, which changes every turn and is not needed to reach the person later.
       const { activityId: _ignored, ...fromTurn } = TurnContext.getConversationReference(activity);
       const reference = JSON.parse(JSON.stringify(fromTurn)) as Record<string, JsonValue>;
-      if (this.deps.references.alreadySaved(tenant, aad, fingerprint)) {
-        this.deps.references.seen(tenant, aad, reference);
-      } else {
-        await this.deps.store.saveConversationReference(tenant, aad, reference);
-        this.deps.references.seen(tenant, aad, reference, fingerprint);
-      }
+      if (!this.deps.references.alreadySaved(tenant, aad, fingerprint)) await this.deps.store.saveConversationReference(tenant, aad, reference);
+      this.deps.references.seen(tenant, aad, reference, fingerprint);
     }
     await super.run(context);
   }
