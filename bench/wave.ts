@@ -1,8 +1,8 @@
 // A Monday-morning wave: N people (default 300, each a distinct account on
 // the Samba DC) go through the whole journey at once over /api/messages, on
-// two bot replicas sharing PostgreSQL, each a process of its own (bot/main.ts,
-// as `npm start` runs it), with two agents (compiled JavaScript, as deployed,
-// not through tsx). This process only plays the outside world: the 300 Teams
+// two bot replicas sharing PostgreSQL, each a process of its own, with two
+// agents (both compiled JavaScript run by plain node, as `npm start` and
+// `npm run agent` run them). This process only plays the outside world: the 300 Teams
 // clients, the Bot Framework connector and Graph. Checked: every
 // password written exactly once (unicodePwd version +1 each) and every card
 // at its final state. Reported: resets per second against raw ldapts resets
@@ -45,7 +45,7 @@ import { canaryPassword } from '../test/writeback/writeback-harness';
 import { percentile } from './timeline';
 
 const REPO = resolve(__dirname, '..');
-const BUILD = join(REPO, 'node_modules/.cache/resetdesk-agent-build');
+const BUILD = join(REPO, 'node_modules/.cache/resetdesk-wave-build');
 
 function textArg(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
@@ -71,17 +71,17 @@ function arg(name: string, fallback: number): number {
   return i > 0 ? Number(process.argv[i + 1]) : fallback;
 }
 
-/** The agent as it is deployed: `tsc` output run by plain node (tsx's loader would weigh on its memory). */
-async function buildAgent(): Promise<string> {
+/**
+ * The service and the agent as they are deployed: `tsc` output run by plain
+ * node, as `npm start` and `npm run agent` run them. Through tsx, the agent's
+ * memory would carry the loader, and every error stack either of them formats
+ * would be mapped back to the sources.
+ */
+async function buildServiceAndAgent(): Promise<{ service: string; agent: string }> {
   await mkdir(BUILD, { recursive: true });
-  await writeFile(join(BUILD, 'tsconfig.json'), JSON.stringify({
-    extends: '../../../tsconfig.json',
-    compilerOptions: { rootDir: '../../..', outDir: 'out', sourceMap: false, noEmitOnError: true },
-    include: ['../../../agent/**/*.ts'],
-    exclude: ['../../../agent/**/*.spec.ts'],
-  }));
-  await promisify(execFile)(process.execPath, [join(REPO, 'node_modules/typescript/bin/tsc'), '-p', join(BUILD, 'tsconfig.json')], { cwd: REPO });
-  return join(BUILD, 'out/agent/cli.js');
+  const tsc = join(REPO, 'node_modules/typescript/bin/tsc');
+  await promisify(execFile)(process.execPath, [tsc, '-p', join(REPO, 'bot/tsconfig.build.json'), '--outDir', join(BUILD, 'out'), '--sourceMap', 'false'], { cwd: REPO });
+  return { service: join(BUILD, 'out/bot/main.js'), agent: join(BUILD, 'out/agent/cli.js') };
 }
 
 interface RunningAgent {
@@ -242,12 +242,14 @@ async function main(): Promise<void> {
   const runDir = process.env.RESETDESK_TEST_RUN_DIR!;
   const say = (m: string): void => void process.stderr.write(`[wave] ${m}\n`);
 
-  say('building the agent');
-  const cli = await buildAgent();
+  say('building the service and the agent');
+  const built = await buildServiceAndAgent();
+  const cli = built.agent;
   say('starting the DC, two replica processes on PostgreSQL');
   // Graph's production timeout (the journey tests use a short one); the fake Graph answers everyone at once.
   // Replicas sweep as deployed (every 5 s): bot/main.ts has no other pace. They log at the default level, info.
   const world = await startServiceWorld('postgres', {
+    serviceEntry: built.service,
     env: { LOG_LEVEL: 'info', GRAPH_TIMEOUT_MS: '10000', ...(profileDir ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profileDir}` } : {}) },
   });
   const replicas: ServiceReplica[] = [];

@@ -17,8 +17,12 @@ export interface ServiceProcess {
   stop(): Promise<void>;
 }
 
-export function startServiceProcess(env: Record<string, string>): ServiceProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(REPO, 'bot/main.ts')], {
+/**
+ * `entry` is the compiled service (dist/bot/main.js, as `npm start` runs it) where a
+ * benchmark wants what is deployed; by default the sources run through tsx, with no build.
+ */
+export function startServiceProcess(env: Record<string, string>, entry?: string): ServiceProcess {
+  const child = spawn(process.execPath, entry ? [entry] : ['--import', 'tsx', join(REPO, 'bot/main.ts')], {
     cwd: REPO,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'info', PORT: '0', RESETDESK_MANAGEMENT_PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -60,7 +60,7 @@ export interface ServiceWorld {
   close(): Promise<void>;
 }
 
-export async function startServiceWorld(engine: 'postgres' | 'pglite', opts: { env?: Record<string, string> } = {}): Promise<ServiceWorld> {
+export async function startServiceWorld(engine: 'postgres' | 'pglite', opts: { env?: Record<string, string>; serviceEntry?: string } = {}): Promise<ServiceWorld> {
   const dir = await testDirectory();
   const admin = await adminClient(dir);
   const graph = await startFakeGraph({});
@@ -107,7 +107,7 @@ export async function startServiceWorld(engine: 'postgres' | 'pglite', opts: { e
     databaseUrl: scratch?.databaseUrl,
     dataDir,
     async startReplica(extraEnv = {}) {
-      const proc = startServiceProcess({ ...env, ...extraEnv });
+      const proc = startServiceProcess({ ...env, ...extraEnv }, opts.serviceEntry);
       const { url, managementUrl } = await proc.listening(60_000);
       const replica: ServiceReplica = {
         url,
