@@ -34,6 +34,7 @@ import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
 import { Attribute, Change, Client } from 'ldapts';
+import { DEFAULT_CONCURRENCY } from '../agent/config';
 import { writeAgentConfigFile } from '../test/agent/agent-test-config';
 import { codeMailedTo } from '../test/journey/journey-harness';
 import { startServiceWorld, type ServiceReplica } from '../test/support/service-world';
@@ -232,7 +233,8 @@ interface Person {
 
 async function main(): Promise<void> {
   const people = arg('people', 300);
-  const concurrency = arg('concurrency', 4);
+  // Lanes per agent: the agent's own default unless told, as a deployment runs it.
+  const concurrency = arg('concurrency', DEFAULT_CONCURRENCY);
   // The machine's speed drifts by tens of percent from minute to minute; the verdict is the median round's.
   const rounds = arg('rounds', 3);
   const profileDir = textArg('profile');
