@@ -81,7 +81,11 @@ function arg(name: string, fallback: number): number {
 async function buildServiceAndAgent(): Promise<{ service: string; agent: string }> {
   await mkdir(BUILD, { recursive: true });
   const tsc = join(REPO, 'node_modules/typescript/bin/tsc');
-  await promisify(execFile)(process.execPath, [tsc, '-p', join(REPO, 'bot/tsconfig.build.json'), '--outDir', join(BUILD, 'out'), '--sourceMap', 'false'], { cwd: REPO });
+  await promisify(execFile)(process.execPath, [tsc, '-p', join(REPO, 'bot/tsconfig.build.json'), '--outDir', join(BUILD, 'out'), '--sourceMap', 'false'], { cwd: REPO })
+    .catch((err: Error & { stdout?: string }) => {
+      // tsc prints its errors on stdout, which execFile's message leaves out.
+      throw new Error(`the build failed (bot/tsconfig.build.json):\n${err.stdout ?? err.message}`);
+    });
   return { service: join(BUILD, 'out/bot/main.js'), agent: join(BUILD, 'out/agent/cli.js') };
 }
 
