@@ -9,7 +9,7 @@ import type { AppParts } from '../../bot/app';
 import type { StoreEngineKind } from '../../bot/store';
 import { createWritebackChannel } from '../../bot/writeback';
 import { startBotHarness, type BotHarness } from '../support/bot-harness';
-import type { FakeGraphUser } from '../support/fake-graph';
+import type { FakeGraphUser, SentMail } from '../support/fake-graph';
 import { entraTwinOf, newPerson } from '../support/people';
 import { adminClient, testDirectory, type TestAccount, type TestDirectory } from '../support/test-directory';
 import { writeAgentConfigFile } from '../agent/agent-test-config';
@@ -108,6 +108,20 @@ export function codeMailedTo(bot: Pick<BotHarness, 'graph'>, address: string): s
   const code = mail ? /\b(\d{6,8})\b/.exec(mail.content)?.[1] : undefined;
   if (!code) throw new Error(`no code mailed to ${address}`);
   return code;
+}
+
+/**
+ * The first mail to `address` that `matches`, waited for: a notice by mail may
+ * go out after the Teams message that says the same, so it may not be there yet.
+ */
+export async function mailSentTo(bot: Pick<BotHarness, 'graph'>, address: string, matches: (mail: SentMail) => boolean, timeoutMs = 10_000): Promise<SentMail> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const mail = bot.graph.state.sentMails.find((m) => m.to.includes(address) && matches(m));
+    if (mail) return mail;
+    if (Date.now() > deadline) throw new Error(`no matching mail to ${address} within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
 }
 
 /** The last one-time code texted to `e164`. */
